@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+// Maskscope: Mask2Former inference in Swift on the CPU, and an explorer to look inside it.
+// Module layout and dependency rules: ../shared/DESIGN.md (data flows one way, file → pixels).
+import PackageDescription
+
+let package = Package(
+    name: "Maskscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "maskscope", targets: ["maskscope"]),
+        .library(name: "Mask2Former", targets: ["Mask2Former"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims: a module map and a small header each; nothing else.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+
+        .target(name: "FileIO"),
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"]),
+        .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"]),
+        .executableTarget(
+            name: "maskscope",
+            dependencies: [
+                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Safetensors"], path: "Tests/TestSupport"),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
+    ]
+)

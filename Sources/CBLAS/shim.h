@@ -1,0 +1,6 @@
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev).
+#include <cblas.h>
+// Declared by OpenBLAS only; lets the benchmark and the CLI report and set the thread count.
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);

@@ -1,0 +1,108 @@
+// Atomic writes: a reader (or a crash) sees the old file or the new one, never half of one.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What to do when the destination already exists.
+public enum OverwritePolicy: Sendable {
+    /// Refuse with `FileError.wouldOverwrite`: a user's file is never replaced silently.
+    case refuse
+    case replace
+}
+
+public enum AtomicFile {
+    /// Writes `data` to `path` through a temporary file in the same directory, fsync and rename.
+    public static func write(_ data: [UInt8], to path: String, overwrite: OverwritePolicy = .refuse) throws {
+        try data.withUnsafeBytes { buffer in
+            try write(buffer, to: path, overwrite: overwrite)
+        }
+    }
+
+    public static func write(_ buffer: UnsafeRawBufferPointer, to path: String, overwrite: OverwritePolicy = .refuse) throws {
+        try write(to: path, overwrite: overwrite) { fd in
+            try writeAll(fd: fd, buffer, path: path)
+        }
+    }
+
+    /// Writes through `body`, which receives the temporary file's descriptor and may write in pieces.
+    public static func write(to path: String, overwrite: OverwritePolicy = .refuse,
+                             _ body: (Int32) throws -> Void) throws {
+        if overwrite == .refuse && fileExists(path) { throw FileError.wouldOverwrite(path: path) }
+        let directory = parentDirectory(of: path)
+        if !directory.isEmpty && !isDirectory(directory) {
+            throw FileError.unwritable(path: path, reason: "directory '\(directory)' does not exist")
+        }
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        let temporary = String(cString: template.map { UInt8(bitPattern: $0) })
+        do {
+            try body(fd)
+            // mkstemp creates 0600; give the file the usual permissions (umask applies).
+            let mask = umask(0); umask(mask)
+            fchmod(fd, 0o666 & ~mask)
+            guard fsync(fd) == 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        if overwrite == .refuse {
+            // link() fails if the destination appeared meanwhile, so even a race cannot clobber it.
+            if link(temporary, path) != 0 {
+                let code = errno
+                unlink(temporary)
+                if code == EEXIST { throw FileError.wouldOverwrite(path: path) }
+                throw FileError.unwritable(path: path, reason: String(cString: strerror(code)))
+            }
+            unlink(temporary)
+        } else if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw FileError.unwritable(path: path, reason: String(cString: strerror(code)))
+        }
+    }
+
+    static func writeAll(fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError.unwritable(path: path, reason: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+    }
+}
+
+/// Writes bytes to a descriptor handed out by `AtomicFile.write(to:_:)`.
+public func writeAll(fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+    try AtomicFile.writeAll(fd: fd, buffer, path: path)
+}
+
+public func fileExists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0
+}
+
+public func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+public func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+}
+
+/// Reads a whole (small) file, such as a JSON config.
+public func readWholeFile(_ path: String) throws -> [UInt8] {
+    let file = try MappedFile(path: path)
+    return Array(file.bytes)
+}
