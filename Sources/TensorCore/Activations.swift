@@ -1,0 +1,34 @@
+// Activation functions, in place: exact-erf GELU (Swin MLP) and ReLU (everything else).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Tensor {
+    /// GELU with the exact erf form `0.5·x·(1 + erf(x/√2))`, as `nn.GELU()` (not the tanh approximation).
+    public mutating func applyGELU() {
+        let count = self.count
+        withUnsafeMutableBufferPointer { xp in
+            let p = SendablePointer(xp.baseAddress!)
+            parallelFor(count, minimumChunk: 1 << 14) { range in
+                let invSqrt2: Float = 0.70710678118654752440
+                for i in range {
+                    let x = p.pointer[i]
+                    p.pointer[i] = 0.5 * x * (1 + erff(x * invSqrt2))
+                }
+            }
+        }
+    }
+
+    public mutating func applyReLU() {
+        withUnsafeMutableBufferPointer { xp in
+            for i in xp.indices where xp[i] < 0 { xp[i] = 0 }
+        }
+    }
+}
+
+/// The logistic function as PyTorch computes it in f32: `1 / (1 + exp(−x))`.
+@inline(__always)
+public func sigmoid(_ x: Float) -> Float {
+    1 / (1 + expf(-x))
+}

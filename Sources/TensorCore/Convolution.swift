@@ -1,0 +1,66 @@
+// 2-D convolution as im2col + one BLAS GEMM (1×1 convolutions skip im2col entirely).
+
+/// `nn.Conv2d` on one image: `x [Cin, H, W]`, `weight [Cout, Cin, kh, kw]`, zero padding on all sides.
+/// Returns `[Cout, Ho, Wo]` with `Ho = (H + 2·padding − kh) / stride + 1`.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(x.rank == 3 && weight.rank == 4 && weight.shape[1] == x.shape[0],
+                 "conv2d: input \(x.shape), weight \(weight.shape)")
+    let cin = x.shape[0], height = x.shape[1], width = x.shape[2]
+    let cout = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
+    let outHeight = (height + 2 * padding - kh) / stride + 1
+    let outWidth = (width + 2 * padding - kw) / stride + 1
+    let pixels = outHeight * outWidth
+    let patch = cin * kh * kw
+
+    let columns: Tensor
+    if kh == 1 && kw == 1 && stride == 1 && padding == 0 {
+        columns = x.reshaped([cin, pixels])
+    } else {
+        columns = im2col(x, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding,
+                         outHeight: outHeight, outWidth: outWidth)
+    }
+    return Tensor(shape: [cout, outHeight, outWidth]) { out in
+        if let bias {
+            for o in 0..<cout { (out.baseAddress! + o * pixels).initialize(repeating: bias.scalars[o], count: pixels) }
+        } else {
+            out.initialize(repeating: 0)
+        }
+        weight.withUnsafeBufferPointer { wp in
+            columns.withUnsafeBufferPointer { cp in
+                sgemm(m: cout, n: pixels, k: patch, a: wp.baseAddress!, lda: patch,
+                      b: cp.baseAddress!, ldb: pixels, beta: 1, c: out.baseAddress!, ldc: pixels)
+            }
+        }
+    }
+}
+
+/// Unfolds every kernel-sized patch into a column: `[Cin·kh·kw, Ho·Wo]`, zeros outside the image.
+func im2col(_ x: Tensor, kernelHeight kh: Int, kernelWidth kw: Int, stride: Int, padding: Int,
+            outHeight: Int, outWidth: Int) -> Tensor {
+    let cin = x.shape[0], height = x.shape[1], width = x.shape[2]
+    let pixels = outHeight * outWidth
+    return Tensor(shape: [cin * kh * kw, pixels]) { cols in
+        x.withUnsafeBufferPointer { xp in
+            let src = xp.baseAddress!
+            let dst = SendablePointer(cols.baseAddress!)
+            parallelFor(cin * kh * kw) { range in
+                for row in range {
+                    let c = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
+                    let out = dst.pointer + row * pixels
+                    for oy in 0..<outHeight {
+                        let iy = oy * stride + ky - padding
+                        let line = out + oy * outWidth
+                        guard iy >= 0 && iy < height else {
+                            line.initialize(repeating: 0, count: outWidth); continue
+                        }
+                        let input = src + (c * height + iy) * width
+                        for ox in 0..<outWidth {
+                            let ix = ox * stride + kx - padding
+                            line[ox] = (ix >= 0 && ix < width) ? input[ix] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// The sampling core of multi-scale deformable attention (Zhu et al., Deformable DETR), on the CPU.
+// Port of `multi_scale_deformable_attention` in transformers' modeling_mask2former.py, which runs
+// `F.grid_sample(bilinear, padding_mode="zeros", align_corners=False)` per level.
+
+/// One feature level inside the concatenated value tokens.
+public struct FeatureLevel: Sendable, Equatable {
+    public var height: Int
+    public var width: Int
+    /// Index of the level's first token in the concatenation.
+    public var start: Int
+    public init(height: Int, width: Int, start: Int) {
+        self.height = height; self.width = width; self.start = start
+    }
+}
+
+/// For each query and head: Σ over (level, point) of `weight · bilinear(value_level, location)`.
+///
+/// - value: `[S, heads·hd]`, the tokens of all levels concatenated row-major.
+/// - locations: `[Nq, heads, L, P, 2]`, normalised (x, y) with (0,0) the top-left image corner.
+/// - weights: `[Nq, heads, L, P]`, already softmaxed over (L, P).
+/// - returns `[Nq, heads·hd]`. Corners outside a level contribute zero (no renormalisation).
+public func multiScaleDeformableSample(
+    value: Tensor, levels: [FeatureLevel], locations: Tensor, weights: Tensor, heads: Int
+) -> Tensor {
+    let width = value.shape[1], headDim = width / heads
+    let levelCount = levels.count
+    let points = weights.shape[3]
+    let queries = weights.shape[0]
+    precondition(locations.shape == [queries, heads, levelCount, points, 2], "deformable sampling: locations \(locations.shape)")
+    return Tensor(shape: [queries, width]) { out in
+        out.initialize(repeating: 0)
+        value.withUnsafeBufferPointer { vp in
+            locations.withUnsafeBufferPointer { lp in
+                weights.withUnsafeBufferPointer { wp in
+                    let dst = SendablePointer(out.baseAddress!)
+                    let values = vp.baseAddress!, locs = lp.baseAddress!, attention = wp.baseAddress!
+                    parallelFor(queries, minimumChunk: 16) { range in
+                        var accumulator = [Float](repeating: 0, count: headDim)
+                        accumulator.withUnsafeMutableBufferPointer { acc in
+                            for q in range {
+                                for h in 0..<heads {
+                                    let result = dst.pointer + q * width + h * headDim
+                                    for l in 0..<levelCount {
+                                        let level = levels[l]
+                                        let w = level.width, hgt = level.height
+                                        for p in 0..<points {
+                                            let index = ((q * heads + h) * levelCount + l) * points + p
+                                            let a = attention[index]
+                                            // grid_sample's un-normalisation of g = 2·loc − 1, as transformers feeds it.
+                                            let gx = 2 * locs[index * 2] - 1, gy = 2 * locs[index * 2 + 1] - 1
+                                            let x = ((gx + 1) * Float(w) - 1) / 2
+                                            let y = ((gy + 1) * Float(hgt) - 1) / 2
+                                            guard x.isFinite && y.isFinite else { continue }
+                                            let xf = x.rounded(.down), yf = y.rounded(.down)
+                                            // Far outside: every corner is out of range.
+                                            guard xf > -2 && yf > -2 && xf < Float(w) && yf < Float(hgt) else { continue }
+                                            let x0 = Int(xf), y0 = Int(yf)
+                                            let tx = x - xf, ty = y - yf
+                                            let corners: [(Int, Int, Float)] = [
+                                                (x0, y0, (1 - tx) * (1 - ty)), (x0 + 1, y0, tx * (1 - ty)),
+                                                (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty),
+                                            ]
+                                            for i in 0..<headDim { acc[i] = 0 }
+                                            for (cx, cy, cw) in corners where cx >= 0 && cy >= 0 && cx < w && cy < hgt {
+                                                let row = values + (level.start + cy * w + cx) * width + h * headDim
+                                                for i in 0..<headDim { acc[i] += cw * row[i] }
+                                            }
+                                            for i in 0..<headDim { result[i] += a * acc[i] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+// Matrix products through OpenBLAS: every GEMM-shaped computation in the model ends here.
+
+import CBLAS
+
+/// C[m, n] = alpha · op(A) · op(B) + beta · C, all row-major with leading dimensions given.
+@inline(__always)
+public func sgemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0 else { return }
+    cblas_sgemm(CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// `a [m, k] · b [k, n]` (or `b [n, k]` transposed) → `[m, n]`.
+public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank == 2 && b.rank == 2, "matmul takes matrices, got \(a.shape) and \(b.shape)")
+    let m = a.shape[0], k = a.shape[1]
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    precondition((transposeB ? b.shape[1] : b.shape[0]) == k, "matmul: \(a.shape) · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    return Tensor(shape: [m, n]) { c in
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                if k == 0 { c.initialize(repeating: 0); return }
+                sgemm(transposeB: transposeB, m: m, n: n, k: k, a: ap.baseAddress!, lda: k,
+                      b: bp.baseAddress!, ldb: transposeB ? k : n, c: c.baseAddress!, ldc: n)
+            }
+        }
+    }
+}
+
+/// PyTorch's `nn.Linear`: `x [..., in] · weightᵀ + bias` with `weight [out, in]`, `bias [out]`.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    precondition(x.shape.last == inFeatures, "linear: input \(x.shape) does not match weight \(weight.shape)")
+    let rows = x.count / max(1, inFeatures)
+    var outShape = x.shape
+    outShape[outShape.count - 1] = outFeatures
+    return Tensor(shape: outShape) { y in
+        // Start from the bias so one GEMM with beta = 1 adds it.
+        if let bias {
+            bias.withUnsafeBufferPointer { bp in
+                for r in 0..<rows { (y.baseAddress! + r * outFeatures).update(from: bp.baseAddress!, count: outFeatures) }
+            }
+        } else {
+            y.initialize(repeating: 0)
+        }
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
+                      b: wp.baseAddress!, ldb: inFeatures, beta: 1, c: y.baseAddress!, ldc: outFeatures)
+            }
+        }
+    }
+}
+
+/// The number of threads OpenBLAS uses, and the core type it detected (for benchmark reports).
+public var blasThreadCount: Int { Int(openblas_get_num_threads()) }
+public var blasCoreName: String { String(cString: openblas_get_corename()) }
+public func setBLASThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
