@@ -1,0 +1,50 @@
+// Port of transformers SwinLayer: (shifted) window attention and an MLP, each with a pre-LayerNorm
+// and a residual.
+
+import TensorCore
+
+struct SwinBlock: Sendable {
+    var layerNormBefore: LayerNorm
+    var attention: WindowAttention
+    var layerNormAfter: LayerNorm
+    var intermediate: Linear
+    var output: Linear
+    /// 0 for even blocks, windowSize / 2 for odd ones.
+    var shift: Int
+    var windowSize: Int
+
+    init(config: SwinConfig, stage: Int, index: Int, weights: WeightLoader, prefix: String) throws {
+        let width = config.channels(stage: stage)
+        windowSize = config.windowSize
+        shift = index % 2 == 0 ? 0 : config.windowSize / 2
+        layerNormBefore = try weights.layerNorm(prefix + "layernorm_before", width: width, eps: config.layerNormEps)
+        attention = try WindowAttention(config: config, stage: stage, weights: weights, prefix: prefix + "attention.")
+        layerNormAfter = try weights.layerNorm(prefix + "layernorm_after", width: width, eps: config.layerNormEps)
+        intermediate = try weights.linear(prefix + "intermediate.dense", input: width, output: config.mlpHidden(stage: stage))
+        output = try weights.linear(prefix + "output.dense", input: config.mlpHidden(stage: stage), output: width)
+    }
+
+    /// `x [H·W, C]` → `[H·W, C]`. `grid` carries this block's window layout (and its cached mask).
+    func callAsFunction(_ x: Tensor, grid: PreparedGrid) -> Tensor {
+        var x = x
+        // Pad (as zeros) after the LayerNorm, shift, partition: one gather does all three.
+        let windows = gatherWindows(layerNormBefore(x), sources: grid.sources)
+        let attended = attention(windows, shiftMask: grid.mask)
+        scatterAddWindows(attended, into: &x, sources: grid.sources)
+        var hidden = intermediate(layerNormAfter(x))
+        hidden.applyGELU()
+        x += output(hidden)
+        return x
+    }
+}
+
+/// A window grid with its gather indices and shift mask computed once per stage and shift.
+struct PreparedGrid {
+    let sources: [Int32]
+    let mask: [Float]?
+
+    init(_ grid: WindowGrid) {
+        sources = grid.sourceIndices()
+        mask = grid.shiftMask()
+    }
+}

@@ -1,0 +1,90 @@
+// Port of transformers SwinAttention (SwinSelfAttention + SwinSelfOutput): multi-head attention
+// inside each window with a learned relative position bias.
+
+import TensorCore
+
+struct WindowAttention: Sendable {
+    var query: Linear, key: Linear, value: Linear
+    var output: Linear
+    var heads: Int
+    var windowSize: Int
+    /// The bias table expanded to `[heads, T, T]` once at load (T = windowSize²).
+    var relativeBias: [Float]
+
+    init(config: SwinConfig, stage: Int, weights: WeightLoader, prefix: String) throws {
+        let width = config.channels(stage: stage)
+        heads = config.numHeads[stage]
+        windowSize = config.windowSize
+        query = try weights.linear(prefix + "self.query", input: width, output: width, bias: config.qkvBias)
+        key = try weights.linear(prefix + "self.key", input: width, output: width, bias: config.qkvBias)
+        value = try weights.linear(prefix + "self.value", input: width, output: width, bias: config.qkvBias)
+        output = try weights.linear(prefix + "output.dense", input: width, output: width)
+        let span = 2 * windowSize - 1
+        let table = try weights.tensor(prefix + "self.relative_position_bias_table", shape: [span * span, heads])
+        let index = relativePositionIndex(windowSize: windowSize)
+        try weights.optionalIndexBuffer(prefix + "self.relative_position_index", expected: index.map(Int64.init))
+        let t = windowSize * windowSize
+        var bias = [Float](repeating: 0, count: heads * t * t)
+        for h in 0..<heads {
+            for i in 0..<(t * t) { bias[h * t * t + i] = table.scalars[index[i] * heads + h] }
+        }
+        relativeBias = bias
+    }
+
+    /// `windows [W·T, C]` (rows grouped by window) → attention output `[W·T, C]`.
+    /// `shiftMask` is `[W, T, T]` additive, or nil for unshifted blocks.
+    func callAsFunction(_ windows: Tensor, shiftMask: [Float]?) -> Tensor {
+        let width = windows.shape[1], headDim = width / heads
+        let t = windowSize * windowSize
+        let windowCount = windows.shape[0] / t
+        let q = query(windows), k = key(windows), v = value(windows)
+        var context = Tensor(zeros: windows.shape)
+        let scale = 1 / Float(headDim).squareRoot()
+        q.withUnsafeBufferPointer { qp in
+            k.withUnsafeBufferPointer { kp in
+                v.withUnsafeBufferPointer { vp in
+                    relativeBias.withUnsafeBufferPointer { bp in
+                        (shiftMask ?? []).withUnsafeBufferPointer { mp in
+                            context.withUnsafeMutableBufferPointer { cp in
+                                let out = SendablePointer(cp.baseAddress!)
+                                let masked = shiftMask != nil
+                                parallelFor(windowCount * heads, minimumChunk: 4) { range in
+                                    var scores = [Float](repeating: 0, count: t * t)
+                                    scores.withUnsafeMutableBufferPointer { sp in
+                                        for job in range {
+                                            let w = job / heads, h = job % heads
+                                            let rowOffset = w * t * width + h * headDim
+                                            attentionHead(
+                                                query: qp.baseAddress! + rowOffset, queryStride: width,
+                                                key: kp.baseAddress! + rowOffset, keyStride: width,
+                                                value: vp.baseAddress! + rowOffset, valueStride: width,
+                                                output: out.pointer + rowOffset, outputStride: width,
+                                                queryCount: t, keyCount: t, headDim: headDim, scale: scale,
+                                                bias: bp.baseAddress! + h * t * t,
+                                                mask: masked ? mp.baseAddress! + w * t * t : nil,
+                                                scores: sp.baseAddress!)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output(context)
+    }
+}
+
+/// Swin's `relative_position_index` `[T·T]`: for tokens t = (r1, c1), u = (r2, c2),
+/// `(r1 − r2 + ws − 1)·(2ws − 1) + (c1 − c2 + ws − 1)`.
+func relativePositionIndex(windowSize ws: Int) -> [Int] {
+    let t = ws * ws
+    var index = [Int](repeating: 0, count: t * t)
+    for a in 0..<t {
+        for b in 0..<t {
+            index[a * t + b] = (a / ws - b / ws + ws - 1) * (2 * ws - 1) + (a % ws - b % ws + ws - 1)
+        }
+    }
+    return index
+}

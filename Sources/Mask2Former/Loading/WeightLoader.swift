@@ -1,0 +1,92 @@
+// Verified loading: every tensor the model asks for is checked for presence, shape and dtype, and
+// after the model is built every tensor in the file must have been used (or be known to be inert).
+
+import Safetensors
+import TensorCore
+
+/// One parameter the model read: what `maskscope inspect` lists.
+public struct ParameterRecord: Sendable, Equatable {
+    /// 4.x (canonical) name.
+    public var name: String
+    /// The name as spelled in the file (differs for 5.x checkpoints).
+    public var fileName: String
+    public var shape: [Int]
+    public var dtype: String
+    public var count: Int { shape.reduce(1, *) }
+}
+
+public final class WeightLoader {
+    let file: SafetensorsFile
+    /// Canonical (4.x) name → the name in the file.
+    let fileNames: [String: String]
+    private var used: Set<String> = []
+    public private(set) var records: [ParameterRecord] = []
+
+    public init(file: SafetensorsFile) {
+        self.file = file
+        var names: [String: String] = [:]
+        for name in file.entries.keys { names[CheckpointKeyRules.canonicalName(name)] = name }
+        fileNames = names
+    }
+
+    var path: String { file.path }
+
+    /// A float tensor with exactly `shape`, by its 4.x name.
+    public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
+        guard let fileName = fileNames[name], let entry = file.entries[fileName] else {
+            throw ModelError.missingTensor(file: path, tensor: name, expectedShape: shape)
+        }
+        guard entry.shape == shape else {
+            throw ModelError.wrongShape(file: path, tensor: fileName, shape: entry.shape, expectedShape: shape)
+        }
+        guard entry.dtype.isFloatingPoint else {
+            throw ModelError.unsupported(
+                file: path, detail: "tensor '\(fileName)' is \(entry.dtype.rawValue); weights must be F32, F16 or BF16")
+        }
+        used.insert(name)
+        records.append(ParameterRecord(name: name, fileName: fileName, shape: shape, dtype: entry.dtype.rawValue))
+        return try file.floatTensor(fileName)
+    }
+
+    public func contains(_ name: String) -> Bool { fileNames[name] != nil }
+
+    /// An integer buffer if the file has it (Swin's `relative_position_index`): checked, never required.
+    public func optionalIndexBuffer(_ name: String, expected: [Int64]) throws {
+        guard let fileName = fileNames[name] else { return }
+        used.insert(name)
+        guard let values = try? file.integerValues(fileName), values == expected else {
+            throw ModelError.badIndexBuffer(file: path, tensor: fileName)
+        }
+    }
+
+    /// Fails if the file holds tensors the model did not read (other than known inert ones).
+    public func checkEverythingUsed() throws {
+        let unused = fileNames.keys.filter { !used.contains($0) && !CheckpointKeyRules.isIgnorable($0) }.sorted()
+        if !unused.isEmpty {
+            throw ModelError.unexpectedTensors(file: path, names: unused.map { fileNames[$0] ?? $0 })
+        }
+    }
+
+    // MARK: Building blocks
+
+    public func linear(_ prefix: String, input: Int, output: Int, bias: Bool = true) throws -> Linear {
+        Linear(weight: try tensor(prefix + ".weight", shape: [output, input]),
+               bias: bias ? try tensor(prefix + ".bias", shape: [output]) : nil)
+    }
+
+    public func layerNorm(_ prefix: String, width: Int, eps: Float = 1e-5) throws -> LayerNorm {
+        LayerNorm(weight: try tensor(prefix + ".weight", shape: [width]),
+                  bias: try tensor(prefix + ".bias", shape: [width]), eps: eps)
+    }
+
+    public func groupNorm(_ prefix: String, channels: Int, groups: Int = 32) throws -> GroupNorm {
+        GroupNorm(weight: try tensor(prefix + ".weight", shape: [channels]),
+                  bias: try tensor(prefix + ".bias", shape: [channels]), groups: groups, eps: 1e-5)
+    }
+
+    public func conv2d(_ prefix: String, input: Int, output: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                       bias: Bool = true) throws -> Conv2d {
+        Conv2d(weight: try tensor(prefix + ".weight", shape: [output, input, kernel, kernel]),
+               bias: bias ? try tensor(prefix + ".bias", shape: [output]) : nil, stride: stride, padding: padding)
+    }
+}

@@ -1,0 +1,62 @@
+// Port of transformers Mask2FormerTransformerModule + Mask2FormerMaskedAttentionDecoder: learned
+// queries refined layer by layer, each layer attending only inside the previous layer's mask,
+// on the three feature levels in round robin (stride 32, 16, 8, 32, …).
+
+import TensorCore
+
+struct MaskedAttentionDecoder: Sendable {
+    var queryFeatures: Tensor            // [Q, d] content init (queries_features)
+    var queryPositions: Tensor           // [Q, d] (queries_embedder)
+    var levelEmbedding: Tensor           // [3, d], added to the features (so to keys and values)
+    var inputProjections: [Conv2d]?      // feature_size → hidden_dim, only when they differ
+    var layers: [DecoderLayer]
+    var head: MaskHead
+    let hiddenDim: Int
+
+    init(config: Mask2FormerConfig, weights: WeightLoader) throws {
+        let prefix = "model.transformer_module."
+        let d = config.hiddenDim
+        hiddenDim = d
+        queryFeatures = try weights.tensor(prefix + "queries_features.weight", shape: [config.numQueries, d])
+        queryPositions = try weights.tensor(prefix + "queries_embedder.weight", shape: [config.numQueries, d])
+        levelEmbedding = try weights.tensor(prefix + "level_embed.weight", shape: [3, d])
+        inputProjections = config.hasDecoderInputProjection
+            ? try (0..<3).map { try weights.conv2d(prefix + "input_projections.\($0)", input: config.featureSize, output: d, kernel: 1) }
+            : nil
+        layers = try (0..<config.transformerLayers).map {
+            try DecoderLayer(config: config, weights: weights, prefix: prefix + "decoder.layers.\($0).")
+        }
+        head = try MaskHead(config: config, weights: weights)
+    }
+
+    func callAsFunction(_ pixels: PixelDecoderOutput, keepCrossAttention: Bool) -> (layers: [LayerPrediction], traces: [DecoderLayerTrace]) {
+        let levels = pixels.multiScaleFeatures
+        let sizes = levels.map { ($0.shape[1], $0.shape[2]) }
+        var memories: [Tensor] = []
+        var memoryPositions: [Tensor] = []
+        for (l, features) in levels.enumerated() {
+            let projected = inputProjections.map { $0[l](features) } ?? features
+            var memory = tokens(fromMap: projected)
+            memory.addRowVector(levelEmbedding.rows(l..<(l + 1)).reshaped([hiddenDim]))
+            memories.append(memory)
+            memoryPositions.append(sinePositionEmbedding(height: sizes[l].0, width: sizes[l].1, featuresPerAxis: hiddenDim / 2))
+        }
+
+        var state = queryFeatures
+        var predictions = [head.predict(state: state, maskFeatures: pixels.maskFeatures)]
+        var traces: [DecoderLayerTrace] = []
+        for (j, layer) in layers.enumerated() {
+            let level = j % 3
+            let (height, width) = sizes[level]
+            let (mask, opened) = attentionMask(maskLogits: predictions[j].maskLogits, height: height, width: width)
+            let result = layer(state, queryPosition: queryPositions, memory: memories[level],
+                               memoryPosition: memoryPositions[level], blocked: mask, keepCrossAttention: keepCrossAttention)
+            state = result.state
+            traces.append(DecoderLayerTrace(
+                level: level, height: height, width: width, attentionMask: mask, queriesAttendingEverywhere: opened,
+                crossAttention: result.crossAttention?.reshaped([queryFeatures.shape[0], height, width])))
+            predictions.append(head.predict(state: state, maskFeatures: pixels.maskFeatures))
+        }
+        return (predictions, traces)
+    }
+}

@@ -1,0 +1,59 @@
+// `maskscope inspect MODEL`: the config, the parameter table and a full load check.
+
+import ArgumentParser
+import Foundation
+import Mask2Former
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a model's config and parameter count, and check every tensor is present with the right shape.")
+
+    @Argument(help: ArgumentHelp("A checkpoint folder or a cached hub repo id.", valueName: "folder|org/name"))
+    var model: String
+
+    @Flag(help: "List every parameter with its shape and dtype.")
+    var tensors = false
+
+    func run() throws {
+        try reportingErrors {
+            // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
+            let loaded = try Mask2FormerModel(model: model)
+            let config = loaded.config
+            let swin = config.backbone
+            var lines: [String] = []
+            lines.append("model             \(loaded.location.name)")
+            lines.append("folder            \(loaded.location.folder)")
+            lines.append("backbone          Swin embed_dim \(swin.embedDim), depths \(swin.depths), heads \(swin.numHeads), window \(swin.windowSize), patch \(swin.patchSize)")
+            lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
+            lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")
+            lines.append("labels            \(config.numLabels) (+ no object): \(config.labels.prefix(8).joined(separator: ", "))\(config.numLabels > 8 ? ", …" : "")")
+            lines.append("preprocessing     \(describe(loaded.processorConfig))")
+            let dtypes = Dictionary(grouping: loaded.parameters, by: \.dtype).map { "\($0.key) \($0.value.count)" }.sorted()
+            lines.append("parameters        \(loaded.parameterCount.formatted()) in \(loaded.parameters.count) tensors (\(dtypes.joined(separator: ", ")))")
+            let renamed = loaded.parameters.filter { $0.name != $0.fileName }.count
+            if renamed > 0 { lines.append("key names         transformers 5.x spelling (\(renamed) tensors mapped to 4.x names)") }
+            lines.append("check             every tensor present with the shape config.json implies; nothing unexpected")
+            if tensors {
+                lines.append("")
+                for record in loaded.parameters {
+                    lines.append("\(record.fileName)  \(record.shape)  \(record.dtype)")
+                }
+            }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    func describe(_ processor: ImageProcessorConfig) -> String {
+        var parts: [String] = []
+        if processor.doResize {
+            switch processor.size {
+            case .fixed(let h, let w): parts.append("resize to \(h)×\(w) (h×w)")
+            case .shortestEdge(let s, let l): parts.append("resize shortest edge to \(s), longest ≤ \(l)")
+            }
+            if processor.sizeDivisor > 0 { parts.append("sides rounded up to ×\(processor.sizeDivisor)") }
+        }
+        if processor.doNormalize { parts.append("mean \(processor.imageMean) std \(processor.imageStd)") }
+        return parts.joined(separator: ", ")
+    }
+}
