@@ -1,0 +1,29 @@
+# Thin wrappers that the README and .ci/run both call.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+MODEL ?= Tests/Fixtures/models/tiny-w7
+IMAGE ?= Tests/Fixtures/reference/images/scene-200x150.png
+REF_VENV ?= ../maskscope-ref-venv
+
+.PHONY: run test build deps bench fixtures
+
+deps:
+	@bash Tools/install-deps.sh
+
+build: deps
+	swift build -c release
+
+# Install what is missing, build, and run the model on a sample.
+run: build
+	.build/release/maskscope predict $(IMAGE) --model $(MODEL)
+
+# Install what is missing, build, and run every test.
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+# Regenerate the committed fixtures with the pinned reference (needs the reference venv).
+fixtures:
+	bash Tools/reference/setup-venv.sh $(REF_VENV)
+	$(REF_VENV)/bin/python Tools/reference/make_fixtures.py

@@ -1,0 +1,159 @@
+// Each fast kernel against the obvious loop that defines it (practice 4: a naive reference beside
+// every vectorised, BLAS or multithreaded kernel), at awkward sizes.
+
+import Foundation
+import TensorCore
+import TestSupport
+import Testing
+
+@Suite("TensorCore kernels against naive loops")
+struct KernelTests {
+    @Test("linear = x·Wᵀ + b", arguments: [(1, 1, 1), (7, 13, 5), (130, 33, 70)])
+    func linearMatchesLoop(_ size: (Int, Int, Int)) {
+        let (rows, input, output) = size
+        var random = SeededRandom(seed: 1)
+        let x = random.tensor([rows, input]), w = random.tensor([output, input]), b = random.tensor([output])
+        var expected = Tensor(zeros: [rows, output])
+        for r in 0..<rows {
+            for o in 0..<output {
+                var sum = Double(b.scalars[o])
+                for i in 0..<input { sum += Double(x.scalars[r * input + i]) * Double(w.scalars[o * input + i]) }
+                expected.scalars[r * output + o] = Float(sum)
+            }
+        }
+        expectClose(linear(x, weight: w, bias: b), expected, stage: "linear", tolerance: 1e-5)
+    }
+
+    @Test("conv2d = sum over the kernel window with zero padding", arguments: [(1, 0, 3), (1, 1, 3), (4, 0, 4), (2, 1, 3)])
+    func convMatchesLoop(_ setting: (Int, Int, Int)) {
+        let (stride, padding, kernel) = setting
+        var random = SeededRandom(seed: 2)
+        let cin = 3, cout = 5, height = 11, width = 9
+        let x = random.tensor([cin, height, width]), w = random.tensor([cout, cin, kernel, kernel]), b = random.tensor([cout])
+        let outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1
+        var expected = Tensor(zeros: [cout, outHeight, outWidth])
+        for o in 0..<cout {
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    var sum = Double(b.scalars[o])
+                    for c in 0..<cin {
+                        for ky in 0..<kernel {
+                            for kx in 0..<kernel {
+                                let iy = oy * stride + ky - padding, ix = ox * stride + kx - padding
+                                guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                                sum += Double(x.scalars[(c * height + iy) * width + ix]) * Double(w.scalars[((o * cin + c) * kernel + ky) * kernel + kx])
+                            }
+                        }
+                    }
+                    expected.scalars[(o * outHeight + oy) * outWidth + ox] = Float(sum)
+                }
+            }
+        }
+        expectClose(conv2d(x, weight: w, bias: b, stride: stride, padding: padding), expected, stage: "conv2d", tolerance: 1e-5)
+    }
+
+    @Test("layerNorm and groupNorm use biased variance and the affine")
+    func norms() {
+        var random = SeededRandom(seed: 3)
+        let x = random.tensor([6, 40], scale: 3), w = random.tensor([40]), b = random.tensor([40])
+        var expected = Tensor(zeros: [6, 40])
+        for r in 0..<6 {
+            let row = (0..<40).map { Double(x.scalars[r * 40 + $0]) }
+            let mean = row.reduce(0, +) / 40
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 40
+            for c in 0..<40 { expected.scalars[r * 40 + c] = Float((row[c] - mean) / (variance + 1e-5).squareRoot()) * w.scalars[c] + b.scalars[c] }
+        }
+        expectClose(layerNorm(x, weight: w, bias: b, eps: 1e-5), expected, stage: "layerNorm", tolerance: 1e-5)
+
+        let map = random.tensor([8, 5, 3], scale: 2), gw = random.tensor([8]), gb = random.tensor([8])
+        var grouped = Tensor(zeros: [8, 5, 3])
+        for g in 0..<4 {
+            let values = (0..<30).map { Double(map.scalars[g * 30 + $0]) }
+            let mean = values.reduce(0, +) / 30
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 30
+            for i in 0..<30 {
+                let c = g * 2 + i / 15
+                grouped.scalars[g * 30 + i] = Float((values[i] - mean) / (variance + 1e-5).squareRoot()) * gw.scalars[c] + gb.scalars[c]
+            }
+        }
+        expectClose(groupNorm(map, groups: 4, weight: gw, bias: gb, eps: 1e-5), grouped, stage: "groupNorm", tolerance: 1e-5)
+    }
+
+    @Test("bilinear resize follows PyTorch's align_corners=False indexing")
+    func bilinear() {
+        // 2×2 → 4×4 has a closed form: edges clamp, inner samples at 1/4 and 3/4.
+        let x = Tensor(shape: [1, 2, 2], scalars: [0, 1, 2, 3])
+        let y = resizeBilinear(x, height: 4, width: 4)
+        let expected: [Float] = [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]
+        #expect(y.scalars == expected)
+        // Downsampling by 8 averages the two centre taps of each block on each axis.
+        var random = SeededRandom(seed: 4)
+        let big = random.tensor([2, 16, 24])
+        let small = resizeBilinear(big, height: 2, width: 3)
+        for c in 0..<2 {
+            for oy in 0..<2 {
+                for ox in 0..<3 {
+                    let y0 = oy * 8 + 3, x0 = ox * 8 + 3
+                    func v(_ y: Int, _ x: Int) -> Float { big.scalars[(c * 16 + y) * 24 + x] }
+                    let expectedValue = 0.25 * (v(y0, x0) + v(y0, x0 + 1) + v(y0 + 1, x0) + v(y0 + 1, x0 + 1))
+                    #expect(abs(small.scalars[(c * 2 + oy) * 3 + ox] - expectedValue) < 1e-5)
+                }
+            }
+        }
+    }
+
+    @Test("multi-head attention with a blocked mask equals softmax over the open keys")
+    func attention() {
+        var random = SeededRandom(seed: 5)
+        let heads = 2, queries = 5, keys = 7, width = 8, headDim = 4
+        let q = random.tensor([queries, width]), k = random.tensor([keys, width]), v = random.tensor([keys, width])
+        var blocked = [UInt8](repeating: 0, count: queries * keys)
+        for i in blocked.indices where i % 3 == 0 { blocked[i] = 1 }
+        let (output, weights) = multiHeadAttention(query: q, key: k, value: v, heads: heads, scale: 0.5, blocked: blocked, averageWeights: true)
+        var expected = Tensor(zeros: [queries, width])
+        var expectedWeights = Tensor(zeros: [queries, keys])
+        for h in 0..<heads {
+            for i in 0..<queries {
+                var scores = (0..<keys).map { j -> Double in
+                    if blocked[i * keys + j] != 0 { return -.infinity }
+                    return 0.5 * (0..<headDim).reduce(0.0) { $0 + Double(q.scalars[i * width + h * headDim + $1]) * Double(k.scalars[j * width + h * headDim + $1]) }
+                }
+                let top = scores.max()!
+                scores = scores.map { exp($0 - top) }
+                let total = scores.reduce(0, +)
+                for j in 0..<keys {
+                    let p = scores[j] / total
+                    expectedWeights.scalars[i * keys + j] += Float(p) / Float(heads)
+                    for d in 0..<headDim { expected.scalars[i * width + h * headDim + d] += Float(p) * v.scalars[j * width + h * headDim + d] }
+                }
+            }
+        }
+        expectClose(output, expected, stage: "attention output", tolerance: 1e-5)
+        expectClose(weights!, expectedWeights, stage: "attention weights", tolerance: 1e-5)
+        // Blocked keys get exactly zero weight.
+        for i in blocked.indices where blocked[i] != 0 { #expect(weights!.scalars[i] == 0) }
+    }
+
+    @Test("deformable sampling is bilinear with zero padding outside each level")
+    func deformableSampling() {
+        // One level 2×3, one head of width 1: values 1…6; sample at pixel centres and off the edge.
+        let levels = [FeatureLevel(height: 2, width: 3, start: 0)]
+        let value = Tensor(shape: [6, 1], scalars: [1, 2, 3, 4, 5, 6])
+        // Normalised (x, y): centre of pixel (1, 0); midway between (0,0) and (1,1); half a pixel left of the image.
+        let locations = Tensor(shape: [3, 1, 1, 1, 2], scalars: [1.5 / 3, 0.5 / 2, 1.0 / 3, 1.0 / 2, 0, 0.5 / 2])
+        let weights = Tensor(shape: [3, 1, 1, 1], scalars: [1, 1, 2])
+        let out = multiScaleDeformableSample(value: value, levels: levels, locations: locations, weights: weights, heads: 1)
+        // (3) half-pixel left: x = −0.5 → corners −1 (dropped, weight 0.5) and 0 (value 1, weight 0.5); ×2.
+        expectClose(out, Tensor(shape: [3, 1], scalars: [2, 3, 1]), stage: "deformable sampling", tolerance: 1e-6)
+    }
+
+    @Test("softmax rows sum to one and transposes round-trip")
+    func softmaxAndTranspose() {
+        var random = SeededRandom(seed: 6)
+        let x = random.tensor([37, 53], scale: 20)
+        let s = softmax(x)
+        for r in 0..<37 { #expect(abs((0..<53).reduce(Float(0)) { $0 + s.scalars[r * 53 + $1] } - 1) < 1e-5) }
+        #expect(transposed(transposed(x)) == x)
+        #expect(transposed(x).scalars[5 * 37 + 3] == x.scalars[3 * 53 + 5])
+    }
+}
