@@ -40,5 +40,7 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
+        // Runs the built executable and checks what a person sees: output, files, exit status.
+        .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
     ]
 )

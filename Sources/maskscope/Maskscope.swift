@@ -1,6 +1,9 @@
 // The maskscope executable: the only place that prints errors and chooses exit codes.
 
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Maskscope: ParsableCommand {
@@ -8,4 +11,21 @@ struct Maskscope: ParsableCommand {
         commandName: "maskscope",
         abstract: "Look inside Mask2Former: run it on the CPU and see every layer's prediction.",
         subcommands: [PredictCommand.self, InspectCommand.self])
+
+    /// Exit statuses: 0 success, 1 a failure the user can fix (reported by the command), 2 bad usage.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // ArgumentParser's usage errors (64 by default) are status 2 here, as in most Unix tools.
+                let message = fullMessage(for: error)
+                if !message.isEmpty { printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) }
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
