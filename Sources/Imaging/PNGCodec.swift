@@ -100,6 +100,12 @@ private func preparePNG(_ bytes: UnsafeRawBufferPointer, name: String) throws ->
     var position = 8
     var sawIDAT = false
     while true {
+        if position == bytes.count && sawIDAT {
+            // Ends cleanly after the image data but without IEND: Pillow reads such files, so
+            // close the stream and let libpng judge whether the image data is complete.
+            appendChunk(type: chunkIEND, data: UnsafeRawBufferPointer(start: nil, count: 0), to: &out)
+            break
+        }
         guard position + 8 <= bytes.count else {
             let what = header == nil ? "no IHDR chunk" : (sawIDAT ? "file ends before the IEND chunk" : "file ends before any image data")
             throw ImagingError.corruptPNG(name: name, detail: "truncated: \(what)")
