@@ -1,0 +1,77 @@
+// pillowBilinearResize equals Pillow's resize(BILINEAR); boxDownscale averages areas exactly.
+
+import Imaging
+import Testing
+import TestSupport
+
+@Suite struct ResizeTests {
+    @Test(arguments: ImageManifest.shared.resize)
+    func bilinearMatchesPillow(_ c: ResizeCase) throws {
+        let source = try RGBImage(width: c.sourceWidth, height: c.sourceHeight, pixels: fixtureBytes(c.source))
+        let resized = pillowBilinearResize(source, width: c.width, height: c.height)
+        #expect(resized.width == c.width && resized.height == c.height)
+        let expected = try fixtureBytes(c.expected)
+        #expect(firstDifference(resized.pixels, expected) == "equal", "\(c.testDescription)")
+    }
+
+    @Test func bilinearOfLargeImageIsDeterministicAcrossThreads() {
+        // Big enough to run in parallel; two runs must agree, and agree with a row-by-row crop.
+        let image = noiseImage(width: 640, height: 480, seed: 9)
+        let a = pillowBilinearResize(image, width: 211, height: 157)
+        let b = pillowBilinearResize(image, width: 211, height: 157)
+        #expect(a == b)
+        #expect(a.width == 211 && a.height == 157)
+    }
+
+    @Test func boxDownscaleOfConstantIsConstant() {
+        let color = RGBColor(r: 200, g: 17, b: 99)
+        let image = RGBImage(width: 37, height: 23, fill: color)
+        for (w, h) in [(5, 3), (36, 22), (1, 1), (37, 7), (10, 23)] {
+            let small = boxDownscale(image, width: w, height: h)
+            #expect(small == RGBImage(width: w, height: h, fill: color), "\(w)×\(h)")
+        }
+    }
+
+    @Test func boxDownscaleByTwoIsBlockMean() throws {
+        let image = noiseImage(width: 8, height: 6, seed: 5)
+        let small = boxDownscale(image, width: 4, height: 3)
+        for y in 0..<3 {
+            for x in 0..<4 {
+                let block = [image[2 * x, 2 * y], image[2 * x + 1, 2 * y], image[2 * x, 2 * y + 1], image[2 * x + 1, 2 * y + 1]]
+                func mean(_ f: (RGBColor) -> UInt8) -> UInt8 { UInt8((block.map { Int(f($0)) }.reduce(0, +) + 2) / 4) }
+                #expect(small[x, y] == RGBColor(r: mean(\.r), g: mean(\.g), b: mean(\.b)), "(\(x), \(y))")
+            }
+        }
+    }
+
+    @Test func boxDownscaleWeighsPartialPixels() throws {
+        // 3 → 2: output 0 = (2·a + 1·b) / 3, output 1 = (1·b + 2·c) / 3 (rounded half up).
+        let image = try RGBImage(width: 3, height: 1, pixels: [0, 0, 0, 90, 90, 90, 255, 255, 255])
+        let small = boxDownscale(image, width: 2, height: 1)
+        #expect(small.pixels == [30, 30, 30, 200, 200, 200])
+    }
+}
+
+@Suite struct ValueTypeTests {
+    @Test func rgbImageChecksItsBuffer() {
+        #expect(throws: ImagingError.self) { try RGBImage(width: 2, height: 2, pixels: [0, 0, 0]) }
+        #expect(throws: ImagingError.self) { try RGBImage(width: -1, height: 2, pixels: []) }
+        #expect((try? RGBImage(width: 1, height: 1, pixels: [1, 2, 3]))?[0, 0] == RGBColor(r: 1, g: 2, b: 3))
+    }
+
+    @Test func pixelAccessors() {
+        var image = RGBImage(width: 3, height: 2)
+        image[2, 1] = RGBColor(r: 9, g: 8, b: 7)
+        #expect(image.pixels[15...17] == [9, 8, 7])
+        #expect(image.pixel(x: 3, y: 0) == nil)
+        #expect(image.pixel(x: 2, y: 1) == RGBColor(r: 9, g: 8, b: 7))
+    }
+
+    @Test func hexColors() throws {
+        #expect(try RGBColor(hex: "#1f77B4") == RGBColor(r: 0x1F, g: 0x77, b: 0xB4))
+        #expect(RGBColor(r: 0x1F, g: 0x77, b: 0xB4).hex == "#1f77b4")
+        for bad in ["1f77b4", "#1f77b", "#1f77b4f", "#gg0000", "", "#"] {
+            #expect(throws: ImagingError.invalidColor(bad)) { try RGBColor(hex: bad) }
+        }
+    }
+}
