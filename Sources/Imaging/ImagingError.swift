@@ -45,7 +45,10 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tooLarge(let name, let width, let height):
             return "\(name): image of \(width)×\(height) pixels is too large to decode; downscale it first"
         case .invalidPixelBuffer(let width, let height, let count):
-            return "RGB image of \(width)×\(height): pixel buffer holds \(count) bytes, expected width·height·3 = \(max(0, width) * max(0, height) * 3) with non-negative dimensions; pass a buffer of the right size"
+            let area = max(0, width).multipliedReportingOverflow(by: max(0, height))
+            let bytes = area.partialValue.multipliedReportingOverflow(by: 3)
+            let expected = area.overflow || bytes.overflow ? "more bytes than memory holds" : "\(bytes.partialValue)"
+            return "RGB image of \(width)×\(height): pixel buffer holds \(count) bytes, expected width·height·3 = \(expected) with non-negative dimensions; pass a buffer of the right size"
         case .invalidColor(let text):
             return "'\(text)': not a colour; write it as #rrggbb with six hexadecimal digits, e.g. #1f77b4"
         case .encodeFailed(let detail):

@@ -128,7 +128,7 @@ private func preparePNG(_ bytes: UnsafeRawBufferPointer, name: String) throws ->
             guard stored == computed else { throw ImagingError.corruptPNG(name: name, detail: "IHDR CRC error") }
             let width = Int(readUInt32BE(data, 0)), height = Int(readUInt32BE(data, 4))
             let depth = data[8], colorType = data[9]
-            guard width > 0, height > 0 else {
+            guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
                 throw ImagingError.corruptPNG(name: name, detail: "IHDR gives a \(width)×\(height) image")
             }
             guard width * height <= maximumPixels else { throw ImagingError.tooLarge(name: name, width: width, height: height) }
@@ -311,10 +311,15 @@ public func encodePNG(_ image: RGBImage) throws -> [UInt8] {
     }
 }
 
+private func sampleCountMatches(width: Int, height: Int, count: Int) -> Bool {
+    let area = width.multipliedReportingOverflow(by: height)
+    return width >= 0 && height >= 0 && !area.overflow && area.partialValue == count
+}
+
 /// Encodes an 8-bit greyscale PNG (e.g. a semantic label map), no colour chunks.
 public func encodeGreyPNG(width: Int, height: Int, samples8: [UInt8]) throws -> [UInt8] {
-    guard width >= 0, height >= 0, samples8.count == width * height else {
-        throw ImagingError.encodeFailed(detail: "grey image of \(width)×\(height) needs \(max(0, width * height)) samples, got \(samples8.count)")
+    guard sampleCountMatches(width: width, height: height, count: samples8.count) else {
+        throw ImagingError.encodeFailed(detail: "grey image of \(width)×\(height) needs width·height samples, got \(samples8.count)")
     }
     let png = try samples8.withUnsafeBytes { samples in
         try encodeWithLibpng(width: width, height: height, format: formatGray, channels: 1, samples: samples)
@@ -329,8 +334,8 @@ public func encodeGreyPNG(width: Int, height: Int, samples8: [UInt8]) throws -> 
 /// written as an 8-bit grey+alpha image of (high byte, low byte) pairs and the IHDR is then
 /// relabelled as 16-bit grey: both have 2 bytes per pixel, so the filtered rows are identical.
 public func encodeGreyPNG(width: Int, height: Int, samples16: [UInt16]) throws -> [UInt8] {
-    guard width >= 0, height >= 0, samples16.count == width * height else {
-        throw ImagingError.encodeFailed(detail: "grey image of \(width)×\(height) needs \(max(0, width * height)) samples, got \(samples16.count)")
+    guard sampleCountMatches(width: width, height: height, count: samples16.count) else {
+        throw ImagingError.encodeFailed(detail: "grey image of \(width)×\(height) needs width·height samples, got \(samples16.count)")
     }
     var bigEndian = [UInt8](repeating: 0, count: samples16.count * 2)
     for (i, v) in samples16.enumerated() {

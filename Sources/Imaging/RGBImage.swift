@@ -9,8 +9,9 @@ public struct RGBImage: Sendable, Equatable {
 
     /// Wraps a pixel buffer, checking that it holds exactly `width * height * 3` bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
-        guard width >= 0, height >= 0, width.multipliedReportingOverflow(by: height).overflow == false,
-              pixels.count == width * height * 3
+        let area = width.multipliedReportingOverflow(by: height)
+        let bytes = area.partialValue.multipliedReportingOverflow(by: 3)
+        guard width >= 0, height >= 0, !area.overflow, !bytes.overflow, pixels.count == bytes.partialValue
         else { throw ImagingError.invalidPixelBuffer(width: width, height: height, count: pixels.count) }
         self.width = width
         self.height = height

@@ -79,6 +79,21 @@ let knownUnsupported: Set<String> = ["rgba16.png"]
         }
     }
 
+    @Test func hugeDimensionsAreRefusedWithoutAllocating() throws {
+        // An IHDR claiming 4294967295 × 4294967295 (valid CRC) must not overflow or allocate.
+        var png = try fixtureBytes("rgb8.png")
+        for i in 16..<24 { png[i] = 0xFF }
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in png[12..<29] {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        }
+        c ^= 0xFFFF_FFFF
+        png[29] = UInt8(c >> 24); png[30] = UInt8((c >> 16) & 0xFF); png[31] = UInt8((c >> 8) & 0xFF); png[32] = UInt8(c & 0xFF)
+        let error = #expect(throws: ImagingError.self) { _ = try decodeImage(bytes: png, name: "huge.png") }
+        #expect(error?.description.contains("huge.png") == true)
+    }
+
     @Test func truncationsOfAJPEGFailCleanly() throws {
         let bytes = try fixtureBytes("progressive.jpg")
         for n in stride(from: 0, to: bytes.count - 2, by: 7) {

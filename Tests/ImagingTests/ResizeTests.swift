@@ -56,6 +56,7 @@ import TestSupport
     @Test func rgbImageChecksItsBuffer() {
         #expect(throws: ImagingError.self) { try RGBImage(width: 2, height: 2, pixels: [0, 0, 0]) }
         #expect(throws: ImagingError.self) { try RGBImage(width: -1, height: 2, pixels: []) }
+        #expect(throws: ImagingError.self) { try RGBImage(width: Int.max / 2, height: 3, pixels: []) }
         #expect((try? RGBImage(width: 1, height: 1, pixels: [1, 2, 3]))?[0, 0] == RGBColor(r: 1, g: 2, b: 3))
     }
 
