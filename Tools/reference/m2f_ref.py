@@ -183,6 +183,83 @@ def perturb_parameters(model: nn.Module, seed: int, scales: PerturbScales | None
 
 
 # --------------------------------------------------------------------------------------------------
+# Calibration: keep the random masks informative (applied after perturb_parameters)
+
+
+def calibrate_masks(model, pixel_values: torch.Tensor, query_offset_strength: float) -> str:
+    """centre the mask features, centre the mask embeddings, then add per-query offsets."""
+    a = center_mask_features(model, pixel_values)
+    b = center_mask_embeddings(model, pixel_values)
+    c, constant = add_query_offsets(model, pixel_values, query_offset_strength)
+    return (f"mask_projection.bias centred (max shift {a:.3f}); mask embedder last bias centred "
+            f"(max shift {b:.3f}); per-query offsets via mask-feature channel {c} (+{constant:.3f})")
+
+
+def center_mask_features(model, pixel_values: torch.Tensor) -> float:
+    """Shift mask_projection.bias so every mask-feature channel has zero mean on a calibration input.
+
+    With random weights the mask embeddings of all queries share a large common component (ReLU
+    outputs are positive), and the per-channel means of the mask features turn it into one offset
+    of all mask logits: nearly every attention-mask entry ends up blocked. Centring the features
+    removes that offset. Returns the largest shift.
+    """
+    with torch.inference_mode():
+        out = model.model.pixel_level_module(pixel_values=pixel_values)
+        mean = out.decoder_last_hidden_state[0].mean(dim=(1, 2))
+    bias = model.model.pixel_level_module.decoder.mask_projection.bias
+    with torch.no_grad():
+        bias.sub_(mean)
+    return float(mean.abs().max())
+
+
+def center_mask_embeddings(model, pixel_values: torch.Tensor) -> float:
+    """Shift the last mask_embedder bias so the mask embeddings have zero mean over queries (and the
+    10 predictions) on a calibration input.
+
+    With random weights the embeddings of all queries share a large common component (the MLP's
+    ReLU outputs are positive), so every query predicts nearly the same mask and no query is ever
+    blocked everywhere. Removing it decorrelates the queries. Returns the largest shift.
+    """
+    with torch.inference_mode():
+        out = model.model(pixel_values=pixel_values, output_hidden_states=True)
+        states = torch.cat([s[:, 0] for s in out.transformer_decoder_intermediate_states])  # [10*Q, d]
+        embedder = model.model.transformer_module.decoder.mask_predictor.mask_embedder
+        mean = embedder(states).mean(0)
+    last_bias = dict(embedder.named_parameters())["2.0.bias"]
+    with torch.no_grad():
+        last_bias.sub_(mean)
+    return float(mean.abs().max())
+
+
+def add_query_offsets(model, pixel_values: torch.Tensor, strength: float) -> tuple[int, float]:
+    """Give each query its own overall mask-logit offset, so that some queries are blocked (or open)
+    almost everywhere and the all-blocked -> attend-everywhere rule is exercised at the coarse levels.
+
+    mask_logits[q] = e_q . mask_features, so a constant added to one mask-feature channel c adds
+    e_q[c] * constant to every logit of query q. Channel c is one whose embedding varies much over the
+    queries of prediction 0 while its mean over queries stays small in the later predictions; the
+    constant makes the offsets' spread in prediction 0 `strength` times the logits' spatial spread.
+    Returns (channel, constant).
+    """
+    with torch.inference_mode():
+        out = model.model(pixel_values=pixel_values, output_hidden_states=True)
+        states = torch.cat([s[:, 0] for s in out.transformer_decoder_intermediate_states])  # [10*Q, d]
+        e = model.model.transformer_module.decoder.mask_predictor.mask_embedder(states)  # [10*Q, mask_dim]
+        spatial = torch.stack([m[0].std(dim=(1, 2)).mean() for m in out.masks_queries_logits]).mean()
+        per_layer = e.view(len(out.masks_queries_logits), -1, e.shape[-1])  # [10, Q, mask_dim]
+        # Prediction 0 (from the learned query features) is where the queries differ most; the later
+        # ones drift towards a shared state. Pick the channel and the scale from prediction 0, and
+        # penalise channels whose mean over queries would shift whole later layers.
+        score = per_layer[0].std(0) / (per_layer[1:].mean(1).abs().max(0).values + per_layer[0].std(0))
+        c = int(score.argmax())
+        constant = float(strength * spatial / per_layer[0, :, c].std())
+    bias = model.model.pixel_level_module.decoder.mask_projection.bias
+    with torch.no_grad():
+        bias[c] += constant
+    return c, constant
+
+
+# --------------------------------------------------------------------------------------------------
 # The unregistered decoder input projections (transformers bug, 4.57.6 and earlier/later)
 
 INPUT_PROJECTION_KEY = "model.transformer_module.input_projections.{i}.{name}"

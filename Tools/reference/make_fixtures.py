@@ -116,83 +116,17 @@ def build_processor(spec: dict) -> Mask2FormerImageProcessor:
     )
 
 
-def center_mask_features(model, pixel_values: torch.Tensor) -> float:
-    """Shift mask_projection.bias so every mask-feature channel has zero mean on a calibration input.
-
-    With random weights the mask embeddings of all queries share a large common component (ReLU
-    outputs are positive), and the per-channel means of the mask features turn it into one offset
-    of all mask logits: nearly every attention-mask entry ends up blocked. Centring the features
-    removes that offset. Returns the largest shift.
-    """
-    with torch.inference_mode():
-        out = model.model.pixel_level_module(pixel_values=pixel_values)
-        mean = out.decoder_last_hidden_state[0].mean(dim=(1, 2))
-    bias = model.model.pixel_level_module.decoder.mask_projection.bias
-    with torch.no_grad():
-        bias.sub_(mean)
-    return float(mean.abs().max())
-
-
-def center_mask_embeddings(model, pixel_values: torch.Tensor) -> float:
-    """Shift the last mask_embedder bias so the mask embeddings have zero mean over queries (and the
-    10 predictions) on a calibration input.
-
-    With random weights the embeddings of all queries share a large common component (the MLP's
-    ReLU outputs are positive), so every query predicts nearly the same mask and no query is ever
-    blocked everywhere. Removing it decorrelates the queries. Returns the largest shift.
-    """
-    with torch.inference_mode():
-        out = model.model(pixel_values=pixel_values, output_hidden_states=True)
-        states = torch.cat([s[:, 0] for s in out.transformer_decoder_intermediate_states])  # [10*Q, d]
-        embedder = model.model.transformer_module.decoder.mask_predictor.mask_embedder
-        mean = embedder(states).mean(0)
-    last_bias = dict(embedder.named_parameters())["2.0.bias"]
-    with torch.no_grad():
-        last_bias.sub_(mean)
-    return float(mean.abs().max())
-
-
-def add_query_offsets(model, pixel_values: torch.Tensor, strength: float) -> tuple[int, float]:
-    """Give each query its own overall mask-logit offset, so that some queries are blocked (or open)
-    almost everywhere and the all-blocked -> attend-everywhere rule is exercised at the coarse levels.
-
-    mask_logits[q] = e_q . mask_features, so a constant added to one mask-feature channel c adds
-    e_q[c] * constant to every logit of query q. Channel c is one whose embedding varies much over the
-    queries of prediction 0 while its mean over queries stays small in the later predictions; the
-    constant makes the offsets' spread in prediction 0 `strength` times the logits' spatial spread.
-    Returns (channel, constant).
-    """
-    with torch.inference_mode():
-        out = model.model(pixel_values=pixel_values, output_hidden_states=True)
-        states = torch.cat([s[:, 0] for s in out.transformer_decoder_intermediate_states])  # [10*Q, d]
-        e = model.model.transformer_module.decoder.mask_predictor.mask_embedder(states)  # [10*Q, mask_dim]
-        spatial = torch.stack([m[0].std(dim=(1, 2)).mean() for m in out.masks_queries_logits]).mean()
-        per_layer = e.view(len(out.masks_queries_logits), -1, e.shape[-1])  # [10, Q, mask_dim]
-        # Prediction 0 (from the learned query features) is where the queries differ most; the later
-        # ones drift towards a shared state. Pick the channel and the scale from prediction 0, and
-        # penalise channels whose mean over queries would shift whole later layers.
-        score = per_layer[0].std(0) / (per_layer[1:].mean(1).abs().max(0).values + per_layer[0].std(0))
-        c = int(score.argmax())
-        constant = float(strength * spatial / per_layer[0, :, c].std())
-    bias = model.model.pixel_level_module.decoder.mask_projection.bias
-    with torch.no_grad():
-        bias[c] += constant
-    return c, constant
-
-
 def write_model(name: str, spec: dict, out_dir: Path, calibration: torch.Tensor) -> None:
     torch.manual_seed(spec["seed"])
     config = build_config(spec)
     model = Mask2FormerForUniversalSegmentation(config).eval()
     summary = m2f_ref.perturb_parameters(model, spec["seed"], spec["scales"])
-    shift = center_mask_features(model, calibration)
-    shift_e = center_mask_embeddings(model, calibration)
-    c, constant = add_query_offsets(model, calibration, spec["query_offset_strength"])
-    print(f"[{name}] mask embedder last bias shifted by up to {shift_e:.3f}; query offsets via channel {c} (+{constant:.3f})")
+    calibration_note = m2f_ref.calibrate_masks(model, calibration, spec["query_offset_strength"])
     n_params = sum(p.numel() for p in model.parameters())
     n_proj = sum(p.numel() for m in m2f_ref.decoder_input_projections(model) for p in m.parameters())
-    print(f"[{name}] {n_params:,} registered parameters (+{n_proj:,} in the unregistered decoder input projections); "
-          f"mask_projection.bias shifted by up to {shift:.3f}; perturbed: {summary}")
+    print(f"[{name}] {n_params:,} registered parameters (+{n_proj:,} in the unregistered decoder input projections)")
+    print(f"[{name}] perturbed: {summary}")
+    print(f"[{name}] {calibration_note}")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
