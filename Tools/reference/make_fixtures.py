@@ -270,6 +270,7 @@ def write_case(case: dict, fixtures: Path, ref_dir: Path) -> dict:
             "blocked_fraction": [round(s["blocked_fraction_used"], 4) for s in run.stats["layers"]],
             "all_blocked_queries": [s["all_blocked_queries"] for s in run.stats["layers"]],
             "flip_candidates_abs_logit_below_1e-4": [s["flip_candidates_1e-4"] for s in run.stats["layers"]],
+            "min_abs_resized_logit": [float(f"{s['min_abs_logit']:.3g}") for s in run.stats["layers"]],
         },
         "tensors": {k: {"dtype": dtypes[k], "shape": shapes[k]} for k in shapes},
     }
