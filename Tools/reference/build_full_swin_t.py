@@ -34,7 +34,7 @@ import m2f_ref  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = 20240607 + 133
-EXPECTED_PARAMETERS = 47_436_800  # facebook/mask2former-swin-tiny-coco-panoptic
+EXPECTED_PARAMETERS = 47_436_800  # facebook/mask2former-swin-tiny-coco-panoptic (5.x count, with swin.layernorm)
 
 # COCO panoptic categories in contiguous order: 80 things (0..79), then 53 stuff (80..132).
 # Source: cocodataset/panopticapi panoptic_coco_categories.json, as listed in detectron2
@@ -123,8 +123,12 @@ def main() -> int:
         keys = list(f.keys())
         int64 = [k for k in keys if f.get_slice(k).get_dtype() == "I64"]
     n_state = len(model.state_dict())
-    print(f"parameters: {n_params:,} (expected {EXPECTED_PARAMETERS:,} for the published checkpoint: "
-          f"{'MATCH' if n_params == EXPECTED_PARAMETERS else 'DIFFERENT'})")
+    # transformers 5.x's SwinBackbone also owns swin.layernorm (LayerNorm(C4), never applied); 4.57.6 has none.
+    c4 = model.config.backbone_config.embed_dim * 2 ** (len(model.config.backbone_config.depths) - 1)
+    with_5x_layernorm = n_params + 2 * c4
+    print(f"parameters: {n_params:,} in transformers 4.57.6; + {2 * c4:,} for 5.x's unused swin.layernorm = "
+          f"{with_5x_layernorm:,} (published checkpoint: {EXPECTED_PARAMETERS:,}: "
+          f"{'MATCH' if with_5x_layernorm == EXPECTED_PARAMETERS else 'DIFFERENT'})")
     print(f"model.safetensors: {len(keys)} tensors ({len(int64)} int64 relative_position_index buffers, "
           f"{len(keys) - len(int64)} float); state_dict: {n_state} entries; "
           f"{sum(1 for _ in model.parameters())} parameter tensors")
