@@ -45,7 +45,8 @@ SEED = 20240607
 MODELS = {
     "tiny-w7": {
         "seed": SEED + 7,
-        "swin": dict(embed_dim=24, depths=[2, 2, 2, 2], num_heads=[3, 6, 12, 24], window_size=7),
+        # Small widths keep the committed files at a few MB; mlp_ratio 2 (not 4) for the same reason.
+        "swin": dict(embed_dim=16, depths=[2, 2, 2, 2], num_heads=[2, 4, 8, 16], window_size=7, mlp_ratio=2.0),
         "m2f": dict(feature_size=32, mask_feature_size=32, hidden_dim=32, num_attention_heads=4,
                     encoder_layers=2, encoder_feedforward_dim=64, dim_feedforward=64,
                     decoder_layers=10, num_queries=12),
@@ -57,7 +58,10 @@ MODELS = {
     },
     "tiny-w12": {
         "seed": SEED + 12,
-        "swin": dict(embed_dim=32, depths=[2, 2, 2, 2], num_heads=[2, 4, 8, 16], window_size=12),
+        "swin": dict(embed_dim=16, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8], window_size=12, mlp_ratio=2.0),
+        # tiny-w7 keeps the int64 relative_position_index buffers 4.57 saves (checked on load);
+        # tiny-w12 drops them (1.3 MB at window 12), as 5.x files do, so both paths are tested.
+        "drop_index_buffers": True,
         "m2f": dict(feature_size=64, mask_feature_size=48, hidden_dim=32, num_attention_heads=4,
                     encoder_layers=2, encoder_feedforward_dim=64, dim_feedforward=96,
                     decoder_layers=10, num_queries=10),
@@ -89,7 +93,6 @@ def build_config(spec: dict) -> Mask2FormerConfig:
     swin = SwinConfig(
         **spec["swin"],
         patch_size=4,
-        mlp_ratio=4.0,
         drop_path_rate=0.0,
         out_features=["stage1", "stage2", "stage3", "stage4"],
     )
@@ -131,7 +134,20 @@ def write_model(name: str, spec: dict, out_dir: Path, calibration: torch.Tensor)
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     m2f_ref.save_model(model, str(out_dir))
+    if spec.get("drop_index_buffers"):
+        drop_index_buffers(out_dir / "model.safetensors")
     build_processor(spec).save_pretrained(out_dir)
+
+
+def drop_index_buffers(path: Path) -> None:
+    """Rewrites a checkpoint without Swin's relative_position_index buffers (recomputable, unused)."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(path), framework="pt") as f:
+        metadata = f.metadata()
+        tensors = {k: f.get_tensor(k) for k in f.keys() if not k.endswith("relative_position_index")}
+    save_file(tensors, str(path), metadata=metadata)
 
 
 SWIN_BLOCK_RENAMES = [  # (4.x suffix inside a Swin block, 5.x suffix); order matters
