@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Build a randomly initialised model with the architecture of facebook/mask2former-swin-tiny-coco-panoptic
+and write a logits reference for one image.
+
+    Tools/reference/build_full_swin_t.py [OUTDIR] [--image IMG] [--all-stages]
+
+OUTDIR (default /work/models/m2f-swin-tiny-random; keep it OUT of the repository, ~190 MB) gets
+config.json, model.safetensors (4.x key names), preprocessor_config.json, and
+reference-<image stem>.safetensors with `pixel_values` [3,H,W] and `class_logits.L` [Q,K+1],
+`mask_logits.L` [Q,H/4,W/4] for L = 0..9 (the DESIGN.md logits-dump layout). With --all-stages the
+file also holds the backbone/pixel-decoder maps, attention masks and cross-attention weights, named
+as in the committed fixtures.
+
+Architecture: Swin-T (embed 96, depths [2,2,6,2], heads [3,6,12,24], window 7); feature/mask/hidden
+256, 8 heads, 6 deformable encoder layers (FFN 1024), decoder FFN 2048, decoder_layers 10, 100
+queries, the 133 COCO panoptic classes with their names; preprocessor {height:384, width:384},
+size_divisor 32. Weights: transformers' init, then the same seeded perturbation and mask
+calibration as the tiny fixtures, so no path is degenerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+from transformers import Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import m2f_ref  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = 20240607 + 133
+EXPECTED_PARAMETERS = 47_436_800  # facebook/mask2former-swin-tiny-coco-panoptic (5.x count, with swin.layernorm)
+
+# COCO panoptic categories in contiguous order: 80 things (0..79), then 53 stuff (80..132).
+# Source: cocodataset/panopticapi panoptic_coco_categories.json, as listed in detectron2
+# detectron2/data/datasets/builtin_meta.py COCO_CATEGORIES.
+COCO_PANOPTIC_NAMES = [
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
+    "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog",
+    "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
+    "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite",
+    "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle",
+    "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange",
+    "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant",
+    "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
+    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
+    "teddy bear", "hair drier", "toothbrush",
+    "banner", "blanket", "bridge", "cardboard", "counter", "curtain", "door-stuff", "floor-wood",
+    "flower", "fruit", "gravel", "house", "light", "mirror-stuff", "net", "pillow", "platform",
+    "playingfield", "railroad", "river", "road", "roof", "sand", "sea", "shelf", "snow", "stairs",
+    "tent", "towel", "wall-brick", "wall-stone", "wall-tile", "wall-wood", "water-other",
+    "window-blind", "window-other", "tree-merged", "fence-merged", "ceiling-merged",
+    "sky-other-merged", "cabinet-merged", "table-merged", "floor-other-merged", "pavement-merged",
+    "mountain-merged", "grass-merged", "dirt-merged", "paper-merged", "food-other-merged",
+    "building-other-merged", "rock-merged", "wall-other-merged", "rug-merged",
+]
+assert len(COCO_PANOPTIC_NAMES) == 133 and len(set(COCO_PANOPTIC_NAMES)) == 133
+
+
+def build_config() -> Mask2FormerConfig:
+    swin = SwinConfig(
+        embed_dim=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24], window_size=7,
+        patch_size=4, mlp_ratio=4.0, drop_path_rate=0.3,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+    )
+    id2label = dict(enumerate(COCO_PANOPTIC_NAMES))
+    return Mask2FormerConfig(
+        backbone_config=swin.to_dict(),
+        feature_size=256, mask_feature_size=256, hidden_dim=256, num_attention_heads=8,
+        encoder_layers=6, encoder_feedforward_dim=1024, dim_feedforward=2048,
+        decoder_layers=10, num_queries=100,
+        id2label=id2label, label2id={n: i for i, n in id2label.items()},
+    )
+
+
+def build_processor() -> Mask2FormerImageProcessor:
+    return Mask2FormerImageProcessor(
+        do_resize=True, size={"height": 384, "width": 384}, size_divisor=32, resample=2,
+        do_rescale=True, rescale_factor=1 / 255, do_normalize=True,
+        image_mean=m2f_ref.IMAGENET_MEAN, image_std=m2f_ref.IMAGENET_STD, ignore_index=255,
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("outdir", nargs="?", default="/work/models/m2f-swin-tiny-random")
+    ap.add_argument("--image", default=str(REPO / "Tests/Fixtures/reference/images/scene-200x150.png"))
+    ap.add_argument("--all-stages", action="store_true", help="also write backbone/pixel-decoder/attention tensors")
+    ap.add_argument("--reuse", action="store_true", help="reuse an existing model in OUTDIR (only write the reference)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    m2f_ref.set_determinism(SEED, threads=args.threads)
+    out = Path(args.outdir).resolve()
+    if REPO in out.parents or out == REPO:
+        ap.error(f"{out} is inside the repository; the full model (~190 MB) must live outside it")
+
+    image = m2f_ref.load_image(args.image)
+    if not (args.reuse and (out / "model.safetensors").exists()):
+        t0 = time.perf_counter()
+        torch.manual_seed(SEED)
+        model = Mask2FormerForUniversalSegmentation(build_config()).eval()
+        summary = m2f_ref.perturb_parameters(model, SEED)
+        calibration = m2f_ref.preprocess(build_processor(), image)
+        print(m2f_ref.calibrate_masks(model, calibration, 1.0))
+        print(f"perturbed: {summary}")
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        m2f_ref.save_model(model, str(out))
+        build_processor().save_pretrained(out)
+        print(f"built and saved in {time.perf_counter() - t0:.1f} s")
+
+    model = m2f_ref.load_model(str(out))
+    n_params = sum(p.numel() for p in model.parameters())
+    from safetensors import safe_open
+
+    with safe_open(str(out / "model.safetensors"), framework="pt") as f:
+        keys = list(f.keys())
+        int64 = [k for k in keys if f.get_slice(k).get_dtype() == "I64"]
+    n_state = len(model.state_dict())
+    # transformers 5.x's SwinBackbone also owns swin.layernorm (LayerNorm(C4), never applied); 4.57.6 has none.
+    c4 = model.config.backbone_config.embed_dim * 2 ** (len(model.config.backbone_config.depths) - 1)
+    with_5x_layernorm = n_params + 2 * c4
+    print(f"parameters: {n_params:,} in transformers 4.57.6; + {2 * c4:,} for 5.x's unused swin.layernorm = "
+          f"{with_5x_layernorm:,} (published checkpoint: {EXPECTED_PARAMETERS:,}: "
+          f"{'MATCH' if with_5x_layernorm == EXPECTED_PARAMETERS else 'DIFFERENT'})")
+    print(f"model.safetensors: {len(keys)} tensors ({len(int64)} int64 relative_position_index buffers, "
+          f"{len(keys) - len(int64)} float); state_dict: {n_state} entries; "
+          f"{sum(1 for _ in model.parameters())} parameter tensors")
+
+    proc = m2f_ref.slow_processor(str(out))
+    pixel_values = m2f_ref.preprocess(proc, image)
+    t0 = time.perf_counter()
+    run = m2f_ref.run_reference(model, pixel_values, with_backbone=args.all_stages, with_attention=args.all_stages)
+    print(f"reference forward (instrumented, 2 passes) {time.perf_counter() - t0:.1f} s")
+    m2f_ref.print_stats(f"swin-tiny {Path(args.image).name}", run.stats)
+    ref = out / f"reference-{Path(args.image).stem}.safetensors"
+    m2f_ref.save_safetensors(run.tensors, str(ref), {
+        "format": m2f_ref.FIXTURE_FORMAT,
+        "format_version": m2f_ref.FIXTURE_FORMAT_VERSION,
+        "model": str(out),
+        "input": Path(args.image).name,
+        "transformers": __import__("transformers").__version__,
+        "torch": torch.__version__,
+    })
+    print(f"wrote {ref} ({ref.stat().st_size / 1e6:.1f} MB): pixel_values {list(pixel_values.shape[1:])}, "
+          f"class_logits.L {list(run.tensors['class_logits.0'].shape)}, mask_logits.L {list(run.tensors['mask_logits.0'].shape)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create (or update) the reference venv with exactly the pins in requirements.txt.
+#
+#   Tools/reference/setup-venv.sh                      # venv at ../maskscope-ref-venv (beside the repo)
+#   MASKSCOPE_REF_VENV=/some/path Tools/reference/setup-venv.sh
+#   PYTHON=python3.11 Tools/reference/setup-venv.sh    # interpreter used to create it (>= 3.10)
+#
+# Idempotent: a stamp file inside the venv records the sha256 of requirements.txt; when it matches,
+# nothing is installed. torch's "+cpu" build comes from the PyTorch CPU wheel index (about 1.2 GB
+# less than the default CUDA build); everything else from PyPI.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+venv="${MASKSCOPE_REF_VENV:-$repo/../maskscope-ref-venv}"
+python="${PYTHON:-python3}"
+requirements="$here/requirements.txt"
+stamp="$venv/.maskscope-requirements.sha256"
+want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
+    echo "setup-venv: $venv is up to date with requirements.txt"
+    exit 0
+fi
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    echo "setup-venv: creating $venv with $("$python" --version 2>&1)"
+    "$python" -m venv "$venv"
+fi
+
+"$venv/bin/python" -m pip install \
+    --extra-index-url https://download.pytorch.org/whl/cpu \
+    -r "$requirements"
+"$venv/bin/python" - <<'EOF'
+import torch, transformers, PIL, safetensors, numpy, scipy
+print(f"setup-venv: torch {torch.__version__}, transformers {transformers.__version__}, "
+      f"pillow {PIL.__version__}, safetensors {safetensors.__version__}, numpy {numpy.__version__}, "
+      f"scipy {scipy.__version__}")
+EOF
+echo "$want" > "$stamp"
+echo "setup-venv: ready. Use: $venv/bin/python Tools/reference/make_fixtures.py"
