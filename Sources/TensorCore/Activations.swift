@@ -21,8 +21,12 @@ extension Tensor {
     }
 
     public mutating func applyReLU() {
+        let count = self.count
         withUnsafeMutableBufferPointer { xp in
-            for i in xp.indices where xp[i] < 0 { xp[i] = 0 }
+            let p = SendablePointer(xp.baseAddress!)
+            parallelFor(count, minimumChunk: 1 << 16) { range in
+                for i in range { p.pointer[i] = Swift.max(p.pointer[i], 0) }
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
         }
         weight.withUnsafeBufferPointer { wp in
             columns.withUnsafeBufferPointer { cp in
-                sgemm(m: cout, n: pixels, k: patch, a: wp.baseAddress!, lda: patch,
+                parallelSgemm(m: cout, n: pixels, k: patch, a: wp.baseAddress!, lda: patch,
                       b: cp.baseAddress!, ldb: pixels, beta: 1, c: out.baseAddress!, ldc: pixels)
             }
         }

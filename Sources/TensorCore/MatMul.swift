@@ -2,7 +2,12 @@
 
 import CBLAS
 
+/// OpenBLAS runs single-threaded: the project's own workers (`parallelFor`) are the one thread pool.
+/// Two pools on two cores spin against each other (measured: ~20% of a Swin-T forward in sched_yield).
+let blasSingleThreaded: Void = openblas_set_num_threads(1)
+
 /// C[m, n] = alpha · op(A) · op(B) + beta · C, all row-major with leading dimensions given.
+/// Runs on the calling thread only; use this inside `parallelFor` bodies.
 @inline(__always)
 public func sgemm(
     transposeA: Bool = false, transposeB: Bool = false,
@@ -13,10 +18,45 @@ public func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     guard m > 0, n > 0 else { return }
+    _ = blasSingleThreaded
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The same product spread over all cores: C is cut into row blocks (or column blocks when it has
+/// few rows), each computed by one single-threaded GEMM. Small products stay on the calling thread.
+public func parallelSgemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let work = m * n * max(k, 1)
+    guard work >= 1 << 18, parallelWorkerCount > 1 else {
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let out = SendablePointer(c)
+    if m >= n {
+        // Row blocks of C read row blocks of op(A).
+        parallelFor(m, minimumChunk: max(16, m / (parallelWorkerCount * 2))) { rows in
+            let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            sgemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                  a: aStart, lda: lda, b: b, ldb: ldb, beta: beta, c: out.pointer + rows.lowerBound * ldc, ldc: ldc)
+        }
+    } else {
+        // Column blocks of C read column blocks of op(B).
+        parallelFor(n, minimumChunk: max(16, n / (parallelWorkerCount * 2))) { cols in
+            let bStart = transposeB ? b + cols.lowerBound * ldb : b + cols.lowerBound
+            sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: cols.count, k: k, alpha: alpha,
+                  a: a, lda: lda, b: bStart, ldb: ldb, beta: beta, c: out.pointer + cols.lowerBound, ldc: ldc)
+        }
+    }
 }
 
 /// `a [m, k] · b [k, n]` (or `b [n, k]` transposed) → `[m, n]`.
@@ -29,7 +69,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 if k == 0 { c.initialize(repeating: 0); return }
-                sgemm(transposeB: transposeB, m: m, n: n, k: k, a: ap.baseAddress!, lda: k,
+                parallelSgemm(transposeB: transposeB, m: m, n: n, k: k, a: ap.baseAddress!, lda: k,
                       b: bp.baseAddress!, ldb: transposeB ? k : n, c: c.baseAddress!, ldc: n)
             }
         }
@@ -54,7 +94,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         }
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
-                sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
+                parallelSgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
                       b: wp.baseAddress!, ldb: inFeatures, beta: 1, c: y.baseAddress!, ldc: outFeatures)
             }
         }

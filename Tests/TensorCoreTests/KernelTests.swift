@@ -24,6 +24,31 @@ struct KernelTests {
         expectClose(linear(x, weight: w, bias: b), expected, stage: "linear", tolerance: 1e-5)
     }
 
+    @Test("parallel GEMM equals one GEMM for every transpose and both split directions",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func parallelGEMM(_ transposes: (Bool, Bool)) {
+        let (ta, tb) = transposes
+        var random = SeededRandom(seed: 11)
+        // (m ≥ n splits rows, m < n splits columns); both well above the parallel threshold.
+        for (m, n, k) in [(300, 70, 40), (50, 900, 33)] {
+            let a = random.tensor(ta ? [k, m] : [m, k]), b = random.tensor(tb ? [n, k] : [k, n])
+            var serial = Tensor(zeros: [m, n]), parallel = Tensor(zeros: [m, n])
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    serial.withUnsafeMutableBufferPointer { cp in
+                        sgemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k,
+                              b: bp.baseAddress!, ldb: tb ? k : n, c: cp.baseAddress!, ldc: n)
+                    }
+                    parallel.withUnsafeMutableBufferPointer { cp in
+                        parallelSgemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k,
+                                      b: bp.baseAddress!, ldb: tb ? k : n, c: cp.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            expectClose(parallel, serial, stage: "parallel GEMM \(m)×\(n)×\(k) ta=\(ta) tb=\(tb)", tolerance: 1e-6)
+        }
+    }
+
     @Test("conv2d = sum over the kernel window with zero padding", arguments: [(1, 0, 3), (1, 1, 3), (4, 0, 4), (2, 1, 3)])
     func convMatchesLoop(_ setting: (Int, Int, Int)) {
         let (stride, padding, kernel) = setting
