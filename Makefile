@@ -25,5 +25,5 @@ test: deps
 
 # Regenerate the committed fixtures with the pinned reference (needs the reference venv).
 fixtures:
-	bash Tools/reference/setup-venv.sh $(REF_VENV)
+	MASKSCOPE_REF_VENV=$(REF_VENV) bash Tools/reference/setup-venv.sh
 	$(REF_VENV)/bin/python Tools/reference/make_fixtures.py
