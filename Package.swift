@@ -27,10 +27,12 @@ let package = Package(
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"]),
         .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"]),
+        .target(name: "Segmentation", dependencies: ["Mask2Former", "Imaging", "TensorCore", "FileIO"]),
+        .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .executableTarget(
             name: "maskscope",
             dependencies: [
-                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO",
+                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO", "Segmentation", "Themes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -40,6 +42,8 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
+        .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
     ]

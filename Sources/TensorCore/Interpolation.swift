@@ -27,10 +27,18 @@ func linearTaps(inputSize: Int, outputSize: Int) -> [LinearTap] {
 /// Resizes every plane of `x [C, H, W]` to `[C, height, width]` bilinearly (align_corners = False, no antialias).
 public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
     precondition(x.rank == 3, "resizeBilinear takes [C, H, W], got \(x.shape)")
+    if x.shape[1] == height && x.shape[2] == width { return x }
+    return resizeBilinear(x, height: height, width: width, rows: 0..<height)
+}
+
+/// Output rows `rows` of the bilinear resize of `x [C, H, W]` to `height × width`: `[C, rows.count, width]`.
+/// Lets callers walk a large target (an original-resolution map) in row blocks.
+public func resizeBilinear(_ x: Tensor, height: Int, width: Int, rows: Range<Int>) -> Tensor {
+    precondition(x.rank == 3, "resizeBilinear takes [C, H, W], got \(x.shape)")
     let planes = x.shape[0], inHeight = x.shape[1], inWidth = x.shape[2]
-    if inHeight == height && inWidth == width { return x }
-    let rowTaps = linearTaps(inputSize: inHeight, outputSize: height)
+    let rowTaps = Array(linearTaps(inputSize: inHeight, outputSize: height)[rows])
     let colTaps = linearTaps(inputSize: inWidth, outputSize: width)
+    let height = rows.count
     return Tensor(shape: [planes, height, width]) { out in
         x.withUnsafeBufferPointer { xp in
             let src = xp.baseAddress!

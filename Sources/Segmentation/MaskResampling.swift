@@ -1,0 +1,69 @@
+// Shared steps of the three post-processors: the 384×384 logits transformers works at, walking a
+// large target in row blocks, class probabilities, and argmax over channels.
+
+import Mask2Former
+import TensorCore
+
+/// The size results come out at: the caller's target (normally the original image), else 384×384.
+public struct OutputSize: Sendable, Equatable {
+    public var height: Int
+    public var width: Int
+    public init(height: Int, width: Int) { self.height = height; self.width = width }
+    public static let reference = OutputSize(height: PostProcessingOptions.referenceSide, width: PostProcessingOptions.referenceSide)
+}
+
+/// The mask logits post-processing starts from: resized to 384×384 for `.via384` (transformers),
+/// untouched for `.direct`.
+func sourceLogits(_ prediction: LayerPrediction, mode: MaskResize) -> Tensor {
+    let side = PostProcessingOptions.referenceSide
+    return mode == .via384 ? resizeBilinear(prediction.maskLogits, height: side, width: side) : prediction.maskLogits
+}
+
+/// Class probabilities `[Q, K+1]` (softmax over every column, "no object" included).
+func classProbabilities(_ prediction: LayerPrediction) -> Tensor {
+    softmax(prediction.classLogits)
+}
+
+/// Calls `body` with consecutive row ranges covering `0..<height`, each small enough that
+/// `channels · rows · width` floats stay around a few MB.
+func forEachRowBlock(height: Int, width: Int, channels: Int, _ body: (Range<Int>) -> Void) {
+    let rowsPerBlock = max(1, min(height, (1 << 21) / max(1, channels * width)))
+    var start = 0
+    while start < height {
+        let end = min(height, start + rowsPerBlock)
+        body(start..<end)
+        start = end
+    }
+}
+
+/// For `scores [C, N]`, the first channel with the largest value at each of the N positions.
+func argmaxOverChannels(_ scores: Tensor, into output: UnsafeMutablePointer<Int32>) {
+    let channels = scores.shape[0], count = scores.count / max(1, channels)
+    scores.withUnsafeBufferPointer { sp in
+        let out = SendablePointer(output)
+        parallelFor(count, minimumChunk: 4096) { range in
+            for i in range {
+                var best: Int32 = 0
+                var bestValue = sp[i]
+                for c in 1..<max(1, channels) where sp[c * count + i] > bestValue {
+                    bestValue = sp[c * count + i]
+                    best = Int32(c)
+                }
+                out.pointer[i] = best
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// The logistic function in place, as torch computes it in f32.
+    mutating func applySigmoid() {
+        let count = self.count
+        withUnsafeMutableBufferPointer { xp in
+            let p = SendablePointer(xp.baseAddress!)
+            parallelFor(count, minimumChunk: 1 << 15) { range in
+                for i in range { p.pointer[i] = sigmoid(p.pointer[i]) }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// The result files other tools read: COCO panoptic PNG + JSON, semantic label PNG (+ a coloured one),
+// COCO instance results with compressed RLE. Every write is atomic and refuses to replace a file
+// unless `overwrite` is `.replace`.
+
+import FileIO
+import Foundation
+import Imaging
+
+/// One `segments_info` entry of the COCO panoptic results layout (plus our label name and score).
+public struct CocoPanopticSegment: Codable, Equatable, Sendable {
+    public var id: Int
+    public var category_id: Int
+    public var label: String
+    public var isthing: Bool
+    public var area: Int
+    public var bbox: [Int]
+    public var iscrowd: Int
+    public var score: Double
+}
+
+public struct CocoPanopticAnnotation: Codable, Equatable, Sendable {
+    public var image_id: String
+    public var file_name: String
+    public var segments_info: [CocoPanopticSegment]
+}
+
+/// One entry of a COCO instance results file (`[{image_id, category_id, segmentation, score, bbox, area}]`).
+public struct CocoInstanceResult: Codable, Equatable, Sendable {
+    public var image_id: String
+    public var category_id: Int
+    public var label: String
+    public var segmentation: CocoRLE
+    public var score: Double
+    public var bbox: [Int]
+    public var area: Int
+    public var query: Int
+}
+
+/// Scores as transformers reports them: rounded to 6 decimals.
+func rounded6(_ value: Float) -> Double { (Double(value) * 1e6).rounded() / 1e6 }
+
+func encodeJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return Array(try encoder.encode(value)) + [0x0A]
+}
+
+public enum ResultWriter {
+    /// `<base>.png` with id = R + 256·G + 256²·B and `<base>.json` with the segments.
+    public static func writePanoptic(_ result: PanopticResult, labels: [String], imageID: String, basePath: String,
+                                     overwrite: OverwritePolicy) throws {
+        let map = result.map
+        var pixels = [UInt8](repeating: 0, count: map.width * map.height * 3)
+        for (i, id) in map.values.enumerated() {
+            let value = Int(id)
+            pixels[3 * i] = UInt8(value & 0xFF); pixels[3 * i + 1] = UInt8((value >> 8) & 0xFF); pixels[3 * i + 2] = UInt8((value >> 16) & 0xFF)
+        }
+        let pngName = basePath + ".png"
+        let annotation = CocoPanopticAnnotation(
+            image_id: imageID, file_name: (pngName as NSString).lastPathComponent,
+            segments_info: result.segments.map { segment in
+                CocoPanopticSegment(id: Int(segment.id), category_id: segment.label, label: name(segment.label, labels),
+                                    isthing: segment.isThing, area: segment.area,
+                                    bbox: [segment.boundingBox.x, segment.boundingBox.y, segment.boundingBox.width, segment.boundingBox.height],
+                                    iscrowd: 0, score: rounded6(segment.score))
+            })
+        try checkWritable([pngName, basePath + ".json"], overwrite: overwrite)
+        try writePNG(try RGBImage(width: map.width, height: map.height, pixels: pixels), to: pngName, overwrite: overwrite)
+        try AtomicFile.write(try encodeJSON(annotation), to: basePath + ".json", overwrite: overwrite)
+    }
+
+    /// `<base>.png`: class ids (8-bit when K ≤ 256, else 16-bit); `<base>.color.png`: one colour per class.
+    public static func writeSemantic(_ map: LabelMap, classCount: Int, palette: SegmentPalette, basePath: String,
+                                     overwrite: OverwritePolicy) throws {
+        let idsPath = basePath + ".png", colorPath = basePath + ".color.png"
+        try checkWritable([idsPath, colorPath], overwrite: overwrite)
+        let bytes = classCount <= 256
+            ? try encodeGreyPNG(width: map.width, height: map.height, samples8: map.values.map { UInt8(truncatingIfNeeded: $0) })
+            : try encodeGreyPNG(width: map.width, height: map.height, samples16: map.values.map { UInt16(truncatingIfNeeded: $0) })
+        try AtomicFile.write(bytes, to: idsPath, overwrite: overwrite)
+        var pixels = [UInt8](repeating: 0, count: map.values.count * 3)
+        for (i, label) in map.values.enumerated() {
+            let color = palette.color(Int(label))
+            pixels[3 * i] = color.r; pixels[3 * i + 1] = color.g; pixels[3 * i + 2] = color.b
+        }
+        try writePNG(try RGBImage(width: map.width, height: map.height, pixels: pixels), to: colorPath, overwrite: overwrite)
+    }
+
+    /// A COCO instance results list for one image.
+    public static func instanceResults(_ instances: [InstancePrediction], labels: [String], imageID: String) -> [CocoInstanceResult] {
+        instances.map { instance in
+            let box = instance.mask.boundingBox ?? (0, 0, 0, 0)
+            return CocoInstanceResult(image_id: imageID, category_id: instance.label, label: name(instance.label, labels),
+                                      segmentation: cocoRLE(instance.mask), score: rounded6(instance.score),
+                                      bbox: [box.x, box.y, box.width, box.height], area: instance.mask.area, query: instance.query)
+        }
+    }
+
+    public static func writeInstances(_ instances: [InstancePrediction], labels: [String], imageID: String, path: String,
+                                      overwrite: OverwritePolicy) throws {
+        try AtomicFile.write(try encodeJSON(instanceResults(instances, labels: labels, imageID: imageID)), to: path, overwrite: overwrite)
+    }
+
+    /// Fails before writing anything if any of `paths` exists and may not be replaced, so a result
+    /// is never left half written.
+    public static func checkWritable(_ paths: [String], overwrite: OverwritePolicy) throws {
+        guard overwrite == .refuse else { return }
+        for path in paths where fileExists(path) { throw FileError.wouldOverwrite(path: path) }
+    }
+
+    static func name(_ label: Int, _ labels: [String]) -> String {
+        label >= 0 && label < labels.count ? labels[label] : "class \(label)"
+    }
+}
