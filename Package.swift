@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"]),
         .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"]),
-        .target(name: "Segmentation", dependencies: ["Mask2Former", "Imaging", "TensorCore", "FileIO"]),
+        .target(name: "Segmentation", dependencies: ["Mask2Former", "Imaging", "TensorCore", "FileIO"],
+                // The label catalogues are compiled in (DatasetCatalog+Data.swift), not bundled.
+                exclude: ["Datasets"]),
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .executableTarget(
             name: "maskscope",

@@ -25,7 +25,7 @@ final class ProgressReporter {
             if let error { write("\r\u{1B}[K" + "maskscope: \(error)\n") }
             drawBar()
         } else {
-            write("[\(done)/\(total)] \(path): " + (error.map { "failed: \($0)" } ?? "ok\(note)") + "\n")
+            write("[\(done)/\(total)] " + (error.map { "failed: \($0)" } ?? "\(path): ok\(note)") + "\n")
         }
     }
 
