@@ -42,7 +42,7 @@ def set_determinism(seed: int, threads: int = 2) -> None:
 # --------------------------------------------------------------------------------------------------
 # Deterministic safetensors writer
 
-_ST_DTYPES = {torch.float32: "F32", torch.uint8: "U8", torch.int64: "I64", torch.float16: "F16", torch.bfloat16: "BF16"}
+_ST_DTYPES = {torch.float32: "F32", torch.uint8: "U8", torch.int32: "I32", torch.int64: "I64", torch.float16: "F16", torch.bfloat16: "BF16"}
 
 
 def save_safetensors(tensors: dict, path: str, metadata: dict | None = None) -> None:
