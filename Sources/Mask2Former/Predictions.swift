@@ -8,6 +8,11 @@ public struct LayerPrediction: Sendable {
     public var classLogits: Tensor
     /// `[Q, H/4, W/4]` at the resolution of the per-pixel embeddings.
     public var maskLogits: Tensor
+
+    public init(classLogits: Tensor, maskLogits: Tensor) {
+        self.classLogits = classLogits
+        self.maskLogits = maskLogits
+    }
 }
 
 /// What decoder layer j (1-based) attended to.
