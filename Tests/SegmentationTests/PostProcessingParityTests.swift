@@ -22,6 +22,8 @@ struct PostProcessingCase: CustomTestStringConvertible, Sendable {
         PostProcessingCase(file: "tiny-w7-scene-120x90"), PostProcessingCase(file: "tiny-w12-scene-200x150"),
         PostProcessingCase(file: "tiny-w7-random-77x101"), PostProcessingCase(file: "synthetic", section: "fates"),
     ]
+    /// The real cases' random weights make one class win everywhere; "mixed" has several.
+    static let semantic = all + [PostProcessingCase(file: "synthetic", section: "mixed")]
 
     struct Loaded {
         var json: [String: Any]
@@ -50,7 +52,7 @@ func integers(_ file: SafetensorsFile, _ name: String) throws -> [Int32] { try f
 
 @Suite("Post-processing parity with transformers")
 struct PostProcessingParityTests {
-    @Test("semantic maps are equal", arguments: PostProcessingCase.all)
+    @Test("semantic maps are equal", arguments: PostProcessingCase.semantic)
     func semantic(_ testCase: PostProcessingCase) throws {
         let loaded = try testCase.load()
         let runs = try #require(loaded.json["semantic"] as? [String: Any])
@@ -59,8 +61,12 @@ struct PostProcessingParityTests {
             let ours = semanticSegmentation(loaded.prediction, size: size)
             let expected = try integers(loaded.tensors, loaded.prefix + "semantic." + run)
             #expect(ours.values.count == expected.count)
-            let differing = zip(ours.values, expected).filter { $0 != $1 }.count
-            #expect(differing == 0, "\(testCase.testDescription) semantic.\(run): \(differing) pixels differ")
+            // Where the best two classes are within 1e-5, float noise may pick either.
+            let marginName = loaded.prefix + "semantic.margin." + run
+            let margins = loaded.tensors.entries[marginName] == nil ? nil : try loaded.tensors.floatTensor(marginName).scalars
+            let differing = ours.values.indices.filter { ours.values[$0] != expected[$0] && (margins?[$0] ?? 1) >= 1e-5 }.count
+            #expect(differing == 0, "\(testCase.testDescription) semantic.\(run): \(differing) pixels differ where the winner was clear")
+            if testCase.section == "mixed" { #expect(Set(expected).count >= 3) }
         }
     }
 

@@ -614,6 +614,32 @@ def write_synthetic(proc, out_dir: Path) -> dict:
     inst["rle"] = [coco_rle(m.numpy()) for m in masks]
     fates["instance"] = {"target": inst}
     doc["fates"] = fates
+
+    # (c) semantic with many classes: the real cases' random weights make one class win everywhere,
+    # so take tiny-w12's final mask logits and give its queries seeded random class logits.
+    from safetensors.torch import load_file
+    ref = load_file(str(out_dir.parent / "reference" / "tiny-w12-scene-200x150.safetensors"))
+    generator = torch.Generator().manual_seed(SEED + 3)
+    # Plus a smooth random field per query (5×7 noise, bilinearly upsampled) so queries own different regions.
+    base = ref["mask_logits.9"]
+    field = torch.randn((base.shape[0], 5, 7), generator=generator)
+    ml = (base + 4.0 * F.interpolate(field[None], size=tuple(base.shape[1:]), mode="bilinear", align_corners=False)[0]).contiguous()
+    cl = 3.0 * torch.randn(ref["class_logits.9"].shape, generator=generator)
+    out = make_outputs(cl, ml)
+    tensors["mixed.class_logits"], tensors["mixed.mask_logits"] = cl.contiguous(), ml.contiguous()
+    mixed = {"description": "tiny-w12's final mask logits plus a seeded smooth random field per query (4 × 5×7 "
+                            "N(0,1) noise, bilinearly upsampled), with seeded N(0, 3²) class logits, so several "
+                            "classes win: semantic parity beyond a single class.",
+             "inputs": {"class_queries_logits": "mixed.class_logits", "masks_queries_logits": "mixed.mask_logits"},
+             "Q": int(cl.shape[0]), "K": int(cl.shape[1] - 1), "mask_logits_hw": list(ml.shape[1:]),
+             "target_size_hw": [150, 200], "semantic": {}}
+    for run, target_hw in (("target", (150, 200)), ("384", None)):
+        sem, margin, sem_info = semantic(proc, out, cl, ml, target_hw)
+        check(len(sem_info["classes_present"]) >= 3, f"mixed semantic {run}: only {sem_info['classes_present']}")
+        tensors[f"mixed.semantic.{run}"] = sem
+        tensors[f"mixed.semantic.margin.{run}"] = margin
+        mixed["semantic"][run] = sem_info
+    doc["mixed"] = mixed
     doc["tensors"] = {n: {"dtype": {torch.int32: "I32", torch.float32: "F32", torch.uint8: "U8"}[t.dtype],
                           "shape": list(t.shape)} for n, t in sorted(tensors.items())}
     m2f_ref.save_safetensors(tensors, str(out_dir / "synthetic.safetensors"), metadata=_meta("synthetic"))
