@@ -74,7 +74,8 @@ struct SegmentCommand: ParsableCommand {
         discussion: """
             Per image NAME, under --out: NAME.panoptic.png (segment id = R + 256·G + 256²·B) and NAME.panoptic.json \
             (COCO panoptic segments_info), NAME.semantic.png (class ids) and NAME.semantic.color.png, \
-            NAME.instances.json (COCO results, compressed RLE), NAME.overlay.png. Folders are walked recursively.
+            NAME.instances.json (COCO results, compressed RLE), and NAME.<task>.overlay.png for each task. \
+            Folders are walked recursively.
             """)
 
     @Argument(help: "Images (PNG, JPEG) and folders.")
@@ -144,10 +145,10 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func outputPaths(base: String) -> [String] {
-        var paths: [String] = [base + ".overlay.png"]
-        if task == .panoptic || task == .all { paths += [base + ".panoptic.png", base + ".panoptic.json"] }
-        if task == .semantic || task == .all { paths += [base + ".semantic.png", base + ".semantic.color.png"] }
-        if task == .instance || task == .all { paths += [base + ".instances.json"] }
+        var paths: [String] = []
+        if task == .panoptic || task == .all { paths += [base + ".panoptic.png", base + ".panoptic.json", base + ".panoptic.overlay.png"] }
+        if task == .semantic || task == .all { paths += [base + ".semantic.png", base + ".semantic.color.png", base + ".semantic.overlay.png"] }
+        if task == .instance || task == .all { paths += [base + ".instances.json", base + ".instances.overlay.png"] }
         return paths
     }
 
@@ -164,32 +165,31 @@ struct SegmentCommand: ParsableCommand {
         let options = postProcessing.options
         let policy: OverwritePolicy = overwrite ? .replace : .refuse
         let imageID = input.outputStem
-        var overlay: RGBImage?
-
+        // Each task writes its results and an overlay of them at the image's resolution.
         if task == .panoptic || task == .all {
             let result = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
             try ResultWriter.writePanoptic(result, labels: labels, imageID: imageID, basePath: base + ".panoptic", overwrite: policy)
-            overlay = try renderOverlay(image: picture, map: result.map, style: style) { id in
+            let overlay = try renderOverlay(image: picture, map: result.map, style: style) { id in
                 id == 0 ? nil : style.palette.color(Int(id) - 1)
             }
+            try writePNG(overlay, to: base + ".panoptic.overlay.png", overwrite: policy)
         }
         if task == .semantic || task == .all {
             let map = semanticSegmentation(prediction, size: size, options: options)
             try ResultWriter.writeSemantic(map, classCount: labels.count, palette: style.palette, basePath: base + ".semantic", overwrite: policy)
-            if overlay == nil { overlay = try renderOverlay(image: picture, map: map, style: style) { style.palette.color(Int($0)) } }
+            let overlay = try renderOverlay(image: picture, map: map, style: style) { style.palette.color(Int($0)) }
+            try writePNG(overlay, to: base + ".semantic.overlay.png", overwrite: policy)
         }
         if task == .instance || task == .all {
             let instances = instanceSegmentation(prediction, size: size, options: options)
             try ResultWriter.writeInstances(instances, labels: labels, imageID: imageID, path: base + ".instances.json", overwrite: policy)
-            if overlay == nil {
-                // Paint lower scores first so the best instance is on top.
-                var map = LabelMap(width: picture.width, height: picture.height, filledWith: -1)
-                for (index, instance) in instances.enumerated().reversed() {
-                    for i in instance.mask.bits.indices where instance.mask.bits[i] != 0 { map.values[i] = Int32(index) }
-                }
-                overlay = try renderOverlay(image: picture, map: map, style: style) { $0 < 0 ? nil : style.palette.color(Int($0)) }
+            // Paint lower scores first so the best instance is on top.
+            var map = LabelMap(width: picture.width, height: picture.height, filledWith: -1)
+            for (index, instance) in instances.enumerated().reversed() {
+                for i in instance.mask.bits.indices where instance.mask.bits[i] != 0 { map.values[i] = Int32(index) }
             }
+            let overlay = try renderOverlay(image: picture, map: map, style: style) { $0 < 0 ? nil : style.palette.color(Int($0)) }
+            try writePNG(overlay, to: base + ".instances.overlay.png", overwrite: policy)
         }
-        if let overlay { try writePNG(overlay, to: base + ".overlay.png", overwrite: policy) }
     }
 }

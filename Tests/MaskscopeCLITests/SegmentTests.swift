@@ -30,14 +30,15 @@ struct SegmentTests {
         #expect(result.stderr.contains("broken.png") && result.stderr.contains("not a PNG or JPEG"), "\(result.stderr)")
         #expect(result.stderr.contains("done 3, failed 1"), "\(result.stderr)")
         for stem in ["photos/a", "photos/nested/b", "photos/c"] {
-            for suffix in [".panoptic.png", ".panoptic.json", ".semantic.png", ".semantic.color.png", ".instances.json", ".overlay.png"] {
+            for suffix in [".panoptic.png", ".panoptic.json", ".panoptic.overlay.png", ".semantic.png", ".semantic.color.png",
+                           ".semantic.overlay.png", ".instances.json", ".instances.overlay.png"] {
                 #expect(FileManager.default.fileExists(atPath: out + "/" + stem + suffix), "missing \(stem)\(suffix)")
             }
         }
-        #expect(!FileManager.default.fileExists(atPath: out + "/photos/broken.overlay.png"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/photos/broken.panoptic.overlay.png"))
 
         // A second run refuses to overwrite; with --overwrite it replaces; --skip-existing resumes.
-        let overlay = out + "/photos/a.overlay.png"
+        let overlay = out + "/photos/a.panoptic.overlay.png"
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: overlay))
         let again = try runMaskscope(["segment", folder, "--model", model, "--task", "all", "--out", out])
         #expect(again.status == 1)
