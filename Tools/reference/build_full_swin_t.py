@@ -21,6 +21,7 @@ calibration as the tiny fixtures, so no path is degenerate.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -36,29 +37,11 @@ REPO = Path(__file__).resolve().parents[2]
 SEED = 20240607 + 133
 EXPECTED_PARAMETERS = 47_436_800  # facebook/mask2former-swin-tiny-coco-panoptic (5.x count, with swin.layernorm)
 
-# COCO panoptic categories in contiguous order: 80 things (0..79), then 53 stuff (80..132).
-# Source: cocodataset/panopticapi panoptic_coco_categories.json, as listed in detectron2
-# detectron2/data/datasets/builtin_meta.py COCO_CATEGORIES.
-COCO_PANOPTIC_NAMES = [
-    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
-    "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog",
-    "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
-    "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite",
-    "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle",
-    "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange",
-    "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant",
-    "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
-    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
-    "teddy bear", "hair drier", "toothbrush",
-    "banner", "blanket", "bridge", "cardboard", "counter", "curtain", "door-stuff", "floor-wood",
-    "flower", "fruit", "gravel", "house", "light", "mirror-stuff", "net", "pillow", "platform",
-    "playingfield", "railroad", "river", "road", "roof", "sand", "sea", "shelf", "snow", "stairs",
-    "tent", "towel", "wall-brick", "wall-stone", "wall-tile", "wall-wood", "water-other",
-    "window-blind", "window-other", "tree-merged", "fence-merged", "ceiling-merged",
-    "sky-other-merged", "cabinet-merged", "table-merged", "floor-other-merged", "pavement-merged",
-    "mountain-merged", "grass-merged", "dirt-merged", "paper-merged", "food-other-merged",
-    "building-other-merged", "rock-merged", "wall-other-merged", "rug-merged",
-]
+# COCO panoptic categories in contiguous order (80 things 0..79, then 53 stuff 80..132), from the
+# catalogue maskscope ships (sources in Tools/datasets/README.md).
+COCO_PANOPTIC_NAMES = [label["name"] for label in sorted(
+    json.loads((Path(__file__).resolve().parents[2] / "Sources/Segmentation/Datasets/coco-panoptic.json").read_text())["labels"],
+    key=lambda label: label["id"])]
 assert len(COCO_PANOPTIC_NAMES) == 133 and len(set(COCO_PANOPTIC_NAMES)) == 133
 
 
