@@ -1,7 +1,18 @@
 // swift-tools-version: 6.0
 // Maskscope: Mask2Former inference in Swift on the CPU, and an explorer to look inside it.
 // Module layout and dependency rules: ../shared/DESIGN.md (data flows one way, file → pixels).
+import Foundation
 import PackageDescription
+
+// The kernels use 16-lane SIMD; without a target CPU Swift emits baseline SSE2 for them (measured: the
+// vector exp/erf were slower than libm). "haswell" = AVX2 + FMA (x86-64-v3), on every x86 CPU since ~2015.
+// Override with MASKSCOPE_TARGET_CPU (e.g. "native", "skylake-avx512", or "x86-64" for very old machines).
+#if arch(x86_64)
+let targetCPU = ProcessInfo.processInfo.environment["MASKSCOPE_TARGET_CPU"] ?? "haswell"
+let vectorCode: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+#else
+let vectorCode: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "Maskscope",
@@ -23,13 +34,13 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "FileIO"),
-        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: vectorCode),
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"]),
-        .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"], swiftSettings: vectorCode),
+        .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"], swiftSettings: vectorCode),
         .target(name: "Segmentation", dependencies: ["Mask2Former", "Imaging", "TensorCore", "FileIO"],
                 // The label catalogues are compiled in (DatasetCatalog+Data.swift), not bundled.
-                exclude: ["Datasets"]),
+                exclude: ["Datasets"], swiftSettings: vectorCode),
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .executableTarget(
             name: "maskscope",

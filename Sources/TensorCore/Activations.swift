@@ -11,10 +11,10 @@ extension Tensor {
         withUnsafeMutableBufferPointer { xp in
             let p = SendablePointer(xp.baseAddress!)
             parallelFor(count, minimumChunk: 1 << 14) { range in
-                let invSqrt2: Float = 0.70710678118654752440
+                let values = p.pointer
                 for i in range {
-                    let x = p.pointer[i]
-                    p.pointer[i] = 0.5 * x * (1 + erff(x * invSqrt2))
+                    let x = values[i]
+                    values[i] = 0.5 * x * (1 + fastErf(x * 0.70710678118654752440))
                 }
             }
         }

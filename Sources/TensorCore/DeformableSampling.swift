@@ -56,15 +56,18 @@ public func multiScaleDeformableSample(
                                             guard xf > -2 && yf > -2 && xf < Float(w) && yf < Float(hgt) else { continue }
                                             let x0 = Int(xf), y0 = Int(yf)
                                             let tx = x - xf, ty = y - yf
-                                            let corners: [(Int, Int, Float)] = [
-                                                (x0, y0, (1 - tx) * (1 - ty)), (x0 + 1, y0, tx * (1 - ty)),
-                                                (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty),
-                                            ]
+                                            // The four corners, each dropped when outside the level.
+                                            let inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < hgt
+                                            let base = values + level.start * width + h * headDim
                                             for i in 0..<headDim { acc[i] = 0 }
-                                            for (cx, cy, cw) in corners where cx >= 0 && cy >= 0 && cx < w && cy < hgt {
-                                                let row = values + (level.start + cy * w + cx) * width + h * headDim
-                                                for i in 0..<headDim { acc[i] += cw * row[i] }
+                                            @inline(__always) func add(_ cx: Int, _ cy: Int, _ weight: Float) {
+                                                let row = base + (cy * w + cx) * width
+                                                for i in 0..<headDim { acc[i] += weight * row[i] }
                                             }
+                                            if inY0 && inX0 { add(x0, y0, (1 - tx) * (1 - ty)) }
+                                            if inY0 && inX1 { add(x0 + 1, y0, tx * (1 - ty)) }
+                                            if inY1 && inX0 { add(x0, y0 + 1, (1 - tx) * ty) }
+                                            if inY1 && inX1 { add(x0 + 1, y0 + 1, tx * ty) }
                                             for i in 0..<headDim { result[i] += a * acc[i] }
                                         }
                                     }

@@ -58,14 +58,26 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor, bias: Tensor, ep
     }
 }
 
-/// Mean and 1/√(biased variance + eps) of `count` floats, accumulated in double (two passes), which
-/// agrees with PyTorch's statistics to ~1e-7 relative.
+/// 16 float lanes: only `+`, `-` and `*` on it, which Swift lowers to vector instructions.
+typealias FloatVector = SIMD16<Float>
+
+/// Mean and 1/√(biased variance + eps) of `count` floats: two passes (mean, then centred squares),
+/// 16 lanes of f32 partial sums combined in double, which agrees with PyTorch to ~1e-7 relative.
 @inline(__always)
 func meanAndReciprocalStd(_ values: UnsafePointer<Float>, count: Int, eps: Float) -> (mean: Float, rstd: Float) {
-    var sum = 0.0
-    for i in 0..<count { sum += Double(values[i]) }
-    let mean = sum / Double(count)
-    var squares = 0.0
-    for i in 0..<count { let d = Double(values[i]) - mean; squares += d * d }
-    return (Float(mean), Float(1 / (squares / Double(count) + Double(eps)).squareRoot()))
+    let raw = UnsafeRawPointer(values)
+    let vectors = count / 16
+    var lanes = FloatVector(repeating: 0)
+    for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: FloatVector.self) }
+    var sum = (0..<16).reduce(0.0) { $0 + Double(lanes[$1]) }
+    for i in (vectors * 16)..<count { sum += Double(values[i]) }
+    let mean = Float(sum / Double(count))
+    var squares = FloatVector(repeating: 0)
+    for v in 0..<vectors {
+        let d = raw.loadUnaligned(fromByteOffset: v * 64, as: FloatVector.self) - mean
+        squares += d * d
+    }
+    var total = (0..<16).reduce(0.0) { $0 + Double(squares[$1]) }
+    for i in (vectors * 16)..<count { let d = Double(values[i] - mean); total += d * d }
+    return (mean, Float(1 / (total / Double(count) + Double(eps)).squareRoot()))
 }

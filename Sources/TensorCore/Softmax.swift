@@ -9,13 +9,15 @@ import Glibc
 @inline(__always)
 public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
     var maximum = -Float.infinity
-    for i in 0..<count where row[i] > maximum { maximum = row[i] }
-    var sum: Float = 0
-    for i in 0..<count {
-        let e = expf(row[i] - maximum)
-        row[i] = e
-        sum += e
-    }
+    for i in 0..<count { maximum = Swift.max(maximum, row[i]) }
+    // Exponentials in their own loop so it vectorizes; the sum (a reduction) in 16 lanes.
+    for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
+    let raw = UnsafeMutableRawPointer(row)
+    var lanes = SIMD16<Float>(repeating: 0)
+    let vectors = count / 16
+    for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) }
+    var sum = lanes.sum()
+    for i in (vectors * 16)..<count { sum += row[i] }
     let inverse = 1 / sum
     for i in 0..<count { row[i] *= inverse }
 }

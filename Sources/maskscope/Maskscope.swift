@@ -1,6 +1,7 @@
 // The maskscope executable: the only place that prints errors and chooses exit codes.
 
 import ArgumentParser
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,7 @@ struct Maskscope: ParsableCommand {
 
     /// Exit statuses: 0 success, 1 a failure the user can fix (reported by the command), 2 bad usage.
     static func main() {
+        MemoryReuse.enable()
         do {
             var command = try parseAsRoot()
             try command.run()

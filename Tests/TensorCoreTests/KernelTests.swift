@@ -182,3 +182,48 @@ struct KernelTests {
         #expect(transposed(x).scalars[5 * 37 + 3] == x.scalars[3 * 53 + 5])
     }
 }
+
+@Suite("Vector math against libm")
+struct VectorMathTests {
+    @Test("fastExp within 2 ulp of expf, exactly 0 at −∞")
+    func exponential() {
+        var worst: Float = 0
+        for x in stride(from: Float(-87), to: 88, by: 0.0213) {
+            let reference = expf(x)
+            worst = max(worst, abs(fastExp(x) - reference) / reference.ulp)
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(fastExp(-.infinity) == 0)
+        #expect(fastExp(-100) == 0)
+    }
+
+    @Test("fastErf within 3e-7 of erff (2.5 ulp where |erf| ≈ 1)")
+    func errorFunction() {
+        var worst: Float = 0
+        for x in stride(from: Float(-6), to: 6, by: 0.0031) { worst = max(worst, abs(fastErf(x) - erff(x))) }
+        #expect(worst <= 3e-7, "worst error \(worst)")
+    }
+
+    @Test("GELU and softmax through the vector paths agree with the scalar definitions")
+    func activations() {
+        var random = SeededRandom(seed: 21)
+        var x = random.tensor([7, 37], scale: 6)
+        let original = x
+        x.applyGELU()
+        for i in 0..<x.count {
+            let v = original.scalars[i]
+            #expect(abs(x.scalars[i] - 0.5 * v * (1 + erff(v * 0.70710678))) <= 2e-6 * max(1, abs(v)))
+        }
+        var masked = random.tensor([3, 40], scale: 5)
+        for i in stride(from: 0, to: masked.count, by: 3) { masked.scalars[i] = -.infinity }
+        let probabilities = softmax(masked)
+        for r in 0..<3 {
+            let row = (0..<40).map { Double(masked.scalars[r * 40 + $0]) }
+            let top = row.max()!
+            let total = row.map { Foundation.exp($0 - top) }.reduce(0, +)
+            for c in 0..<40 {
+                #expect(abs(Double(probabilities.scalars[r * 40 + c]) - Foundation.exp(row[c] - top) / total) < 1e-6)
+            }
+        }
+    }
+}
