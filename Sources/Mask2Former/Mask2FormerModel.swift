@@ -51,17 +51,18 @@ public final class Mask2FormerModel: Sendable {
         precondition(pixelValues.rank == 3 && pixelValues.shape[0] == 3, "pixel values must be [3, H, W], got \(pixelValues.shape)")
         var timings = StageTimings()
         var clock = DispatchTime.now().uptimeNanoseconds
-        func lap() -> Double {
-            let now = DispatchTime.now().uptimeNanoseconds
-            defer { clock = now }
-            return Double(now - clock) / 1e9
+        var operations = gemmOperationCount
+        func lap() -> (seconds: Double, operations: Int) {
+            let now = DispatchTime.now().uptimeNanoseconds, count = gemmOperationCount
+            defer { clock = now; operations = count }
+            return (Double(now - clock) / 1e9, count - operations)
         }
         let features = backbone(pixelValues)
-        timings.backbone = lap()
+        (timings.backbone, timings.backboneOperations) = lap()
         let pixels = pixelDecoder(features)
-        timings.pixelDecoder = lap()
+        (timings.pixelDecoder, timings.pixelDecoderOperations) = lap()
         let (layers, traces) = decoder(pixels, keepCrossAttention: options.keepCrossAttention)
-        timings.transformerDecoder = lap()
+        (timings.transformerDecoder, timings.transformerDecoderOperations) = lap()
         return Predictions(
             layers: layers, decoderLayers: traces,
             inputHeight: pixelValues.shape[1], inputWidth: pixelValues.shape[2],

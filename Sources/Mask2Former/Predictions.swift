@@ -40,12 +40,15 @@ public struct Intermediates: Sendable {
     public var maskFeatures: Tensor
 }
 
-/// Wall-clock seconds per stage of one forward pass.
+/// Wall-clock seconds per stage of one forward pass, and the GEMM floating-point operations each issued.
 public struct StageTimings: Sendable {
     public var backbone: Double = 0
     public var pixelDecoder: Double = 0
     public var transformerDecoder: Double = 0
     public var total: Double { backbone + pixelDecoder + transformerDecoder }
+    public var backboneOperations = 0
+    public var pixelDecoderOperations = 0
+    public var transformerDecoderOperations = 0
 }
 
 public struct Predictions: Sendable {

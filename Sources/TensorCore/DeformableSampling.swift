@@ -35,8 +35,6 @@ public func multiScaleDeformableSample(
                     let dst = SendablePointer(out.baseAddress!)
                     let values = vp.baseAddress!, locs = lp.baseAddress!, attention = wp.baseAddress!
                     parallelFor(queries, minimumChunk: 16) { range in
-                        var accumulator = [Float](repeating: 0, count: headDim)
-                        accumulator.withUnsafeMutableBufferPointer { acc in
                             for q in range {
                                 for h in 0..<heads {
                                     let result = dst.pointer + q * width + h * headDim
@@ -59,21 +57,19 @@ public func multiScaleDeformableSample(
                                             // The four corners, each dropped when outside the level.
                                             let inX0 = x0 >= 0, inX1 = x0 + 1 < w, inY0 = y0 >= 0, inY1 = y0 + 1 < hgt
                                             let base = values + level.start * width + h * headDim
-                                            for i in 0..<headDim { acc[i] = 0 }
+                                            // The attention weight folds into the corner weights: one pass per corner.
                                             @inline(__always) func add(_ cx: Int, _ cy: Int, _ weight: Float) {
                                                 let row = base + (cy * w + cx) * width
-                                                for i in 0..<headDim { acc[i] += weight * row[i] }
+                                                for i in 0..<headDim { result[i] += weight * row[i] }
                                             }
-                                            if inY0 && inX0 { add(x0, y0, (1 - tx) * (1 - ty)) }
-                                            if inY0 && inX1 { add(x0 + 1, y0, tx * (1 - ty)) }
-                                            if inY1 && inX0 { add(x0, y0 + 1, (1 - tx) * ty) }
-                                            if inY1 && inX1 { add(x0 + 1, y0 + 1, tx * ty) }
-                                            for i in 0..<headDim { result[i] += a * acc[i] }
+                                            if inY0 && inX0 { add(x0, y0, a * ((1 - tx) * (1 - ty))) }
+                                            if inY0 && inX1 { add(x0 + 1, y0, a * (tx * (1 - ty))) }
+                                            if inY1 && inX0 { add(x0, y0 + 1, a * ((1 - tx) * ty)) }
+                                            if inY1 && inX1 { add(x0 + 1, y0 + 1, a * (tx * ty)) }
                                         }
                                     }
                                 }
                             }
-                        }
                     }
                 }
             }

@@ -1,6 +1,12 @@
 // Matrix products through OpenBLAS: every GEMM-shaped computation in the model ends here.
 
 import CBLAS
+import Synchronization
+
+/// Floating-point operations (2 per multiply-add) issued to BLAS since the process started; the
+/// benchmark reads it around each stage to report GFLOP/s.
+let gemmOperationCounter = Atomic<Int>(0)
+public var gemmOperationCount: Int { gemmOperationCounter.load(ordering: .relaxed) }
 
 /// OpenBLAS runs single-threaded: the project's own workers (`parallelFor`) are the one thread pool.
 /// Two pools on two cores spin against each other (measured: ~20% of a Swin-T forward in sched_yield).
@@ -19,6 +25,7 @@ public func sgemm(
 ) {
     guard m > 0, n > 0 else { return }
     _ = blasSingleThreaded
+    gemmOperationCounter.add(2 * m * n * k, ordering: .relaxed)
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,

@@ -1,48 +1,109 @@
-// `maskscope bench`: time preprocessing and every stage of the forward pass over repeated runs.
-// Prints figures; it asserts nothing (timing belongs here, never in tests).
+// `maskscope bench`: time every stage of inference over repeated runs, with the GEMM work each stage
+// issued (GFLOP/s), peak memory and the BLAS kernel in use. Prints figures; asserts nothing (timing
+// belongs here, never in tests). Tools/bench.sh runs it alternately with the PyTorch reference.
 
 import ArgumentParser
 import Foundation
 import Imaging
 import Mask2Former
+import Segmentation
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct InputSize: ExpressibleByArgument {
+    var height: Int
+    var width: Int
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 <= 8192 }) else { return nil }
+        (height, width) = (parts[0], parts[1])
+    }
+}
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time preprocessing and each stage of inference (median and min over repeats).")
+        abstract: "Time preprocessing, each stage of inference and post-processing (median, min, max over runs).")
 
-    @Argument(help: "A PNG or JPEG image.")
-    var image: String
+    @Argument(help: "A PNG or JPEG image (preprocessed as usual). Omit it to use --size.")
+    var image: String?
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .customLong("repeat"), help: "Timed runs after one warm-up run.")
-    var repeats = 5
+    @Option(help: ArgumentHelp("Model input size HxW, filled with seeded noise (no preprocessing).", valueName: "HxW"))
+    var size: InputSize?
+
+    @Option(help: "Timed runs after one warm-up run.")
+    var runs = 5
+
+    func validate() throws {
+        if (image == nil) == (size == nil) { throw ValidationError("give either an IMAGE or --size HxW") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+    }
 
     func run() throws {
         try reportingErrors {
             let model = try modelOptions.load()
-            let picture = try loadImage(path: image)
             let processor = ImageProcessor(config: model.processorConfig)
+            let picture = try image.map { try loadImage(path: $0) }
+            let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
             var samples: [String: [Double]] = [:]
-            for run in 0...max(1, repeats) {
-                let (pixels, preprocess) = measure { processor.preprocess(picture) }
-                let predictions = model.forward(pixels)
-                guard run > 0 else { continue }   // the first run warms caches and thread pools
-                let t = predictions.timings
-                for (name, value) in [("preprocess", preprocess), ("backbone", t.backbone), ("pixel decoder", t.pixelDecoder),
-                                      ("transformer decoder", t.transformerDecoder), ("total", preprocess + t.total)] {
-                    samples[name, default: []].append(value)
+            var operations: [String: Int] = [:]
+            var inputShape = (0, 0)
+            for run in 0...runs {
+                var clock = DispatchTime.now().uptimeNanoseconds
+                func lap() -> Double {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    defer { clock = now }
+                    return Double(now - clock) / 1e9
                 }
+                let pixels = picture.map { processor.preprocess($0) } ?? noise(size!)
+                let preprocess = picture == nil ? 0 : lap()
+                let predictions = model.forward(pixels)
+                _ = lap()
+                inputShape = (pixels.shape[1], pixels.shape[2])
+                let outputSize = OutputSize(height: picture?.height ?? inputShape.0, width: picture?.width ?? inputShape.1)
+                _ = panopticSegmentation(predictions.final, stuffLabels: stuff, size: outputSize)
+                let postprocess = lap()
+                guard run > 0 else { continue }   // the first run warms caches and the allocator
+                let t = predictions.timings
+                let total = preprocess + t.total + postprocess
+                for (name, seconds) in [("preprocess", preprocess), ("backbone", t.backbone), ("pixel decoder", t.pixelDecoder),
+                                        ("transformer decoder", t.transformerDecoder), ("forward", t.total),
+                                        ("post-process (panoptic)", postprocess), ("total", total)] {
+                    samples[name, default: []].append(seconds)
+                }
+                operations = ["backbone": t.backboneOperations, "pixel decoder": t.pixelDecoderOperations,
+                              "transformer decoder": t.transformerDecoderOperations,
+                              "forward": t.backboneOperations + t.pixelDecoderOperations + t.transformerDecoderOperations]
             }
-            let input = processor.outputSize(height: picture.height, width: picture.width)
-            print("model \(model.location.name), input \(input.width)×\(input.height), \(parallelWorkerCount) threads, BLAS core \(blasCoreName), \(repeats) runs after 1 warm-up")
-            print("stage                  median        min")
-            for name in ["preprocess", "backbone", "pixel decoder", "transformer decoder", "total"] {
-                let values = (samples[name] ?? [0]).sorted()
-                print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                      + String(format: " %9.1f ms %7.1f ms", values[values.count / 2] * 1000, values[0] * 1000))
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("model \(model.location.name) · input \(inputShape.0)×\(inputShape.1) (h×w) · \(runs) runs after 1 warm-up · \(parallelWorkerCount) threads · BLAS \(blasCoreName)")
+            print("stage                       median       min       max    GFLOP   GFLOP/s")
+            for name in ["preprocess", "backbone", "pixel decoder", "transformer decoder", "forward", "post-process (panoptic)", "total"] {
+                guard let values = samples[name]?.sorted(), !values.isEmpty else { continue }
+                let median = values[values.count / 2]
+                var line = name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + String(format: " %7.1f ms %6.1f ms %6.1f ms", median * 1000, values[0] * 1000, values[values.count - 1] * 1000)
+                if let count = operations[name] {
+                    line += String(format: "  %7.2f  %8.1f", Double(count) / 1e9, Double(count) / 1e9 / median)
+                }
+                print(line)
+            }
+            print(String(format: "peak RSS %.0f MB", Double(usage.ru_maxrss) / 1024))
+        }
+    }
+
+    /// Seeded pseudo-random normalised pixels, so every run and every machine times the same input.
+    func noise(_ size: InputSize) -> Tensor {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return Tensor(shape: [3, size.height, size.width]) { out in
+            for i in out.indices {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                out[i] = Float(Int64(bitPattern: state >> 11) % 4000) / 1000 - 2
             }
         }
     }
