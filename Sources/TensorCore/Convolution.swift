@@ -12,13 +12,6 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
     let pixels = outHeight * outWidth
     let patch = cin * kh * kw
 
-    let columns: Tensor
-    if kh == 1 && kw == 1 && stride == 1 && padding == 0 {
-        columns = x.reshaped([cin, pixels])
-    } else {
-        columns = im2col(x, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding,
-                         outHeight: outHeight, outWidth: outWidth)
-    }
     return Tensor(shape: [cout, outHeight, outWidth]) { out in
         if let bias {
             for o in 0..<cout { (out.baseAddress! + o * pixels).initialize(repeating: bias.scalars[o], count: pixels) }
@@ -26,19 +19,38 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
             out.initialize(repeating: 0)
         }
         weight.withUnsafeBufferPointer { wp in
-            columns.withUnsafeBufferPointer { cp in
-                parallelSgemm(m: cout, n: pixels, k: patch, a: wp.baseAddress!, lda: patch,
-                      b: cp.baseAddress!, ldb: pixels, beta: 1, c: out.baseAddress!, ldc: pixels)
+            if kh == 1 && kw == 1 && stride == 1 && padding == 0 {
+                x.withUnsafeBufferPointer { xp in
+                    parallelSgemm(m: cout, n: pixels, k: patch, a: wp.baseAddress!, lda: patch,
+                                  b: xp.baseAddress!, ldb: pixels, beta: 1, c: out.baseAddress!, ldc: pixels)
+                }
+                return
+            }
+            // Unfold a block of output rows at a time: a full im2col of a stride-4 map at 800×1088 with a
+            // 3×3×256 kernel would be 500 MB; a block stays in cache and bounds peak memory.
+            let rowsPerBlock = max(1, min(outHeight, (1 << 20) / max(1, patch * outWidth / 16)))
+            var firstRow = 0
+            while firstRow < outHeight {
+                let rows = firstRow..<min(outHeight, firstRow + rowsPerBlock)
+                let columns = im2col(x, kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding,
+                                     outRows: rows, outWidth: outWidth)
+                columns.withUnsafeBufferPointer { cp in
+                    parallelSgemm(m: cout, n: rows.count * outWidth, k: patch, a: wp.baseAddress!, lda: patch,
+                                  b: cp.baseAddress!, ldb: rows.count * outWidth, beta: 1,
+                                  c: out.baseAddress! + rows.lowerBound * outWidth, ldc: pixels)
+                }
+                firstRow = rows.upperBound
             }
         }
     }
 }
 
-/// Unfolds every kernel-sized patch into a column: `[Cin·kh·kw, Ho·Wo]`, zeros outside the image.
+/// Unfolds every kernel-sized patch of output rows `outRows` into a column:
+/// `[Cin·kh·kw, rows·Wo]`, zeros outside the image.
 func im2col(_ x: Tensor, kernelHeight kh: Int, kernelWidth kw: Int, stride: Int, padding: Int,
-            outHeight: Int, outWidth: Int) -> Tensor {
+            outRows: Range<Int>, outWidth: Int) -> Tensor {
     let cin = x.shape[0], height = x.shape[1], width = x.shape[2]
-    let pixels = outHeight * outWidth
+    let pixels = outRows.count * outWidth
     return Tensor(shape: [cin * kh * kw, pixels]) { cols in
         x.withUnsafeBufferPointer { xp in
             let src = xp.baseAddress!
@@ -47,9 +59,9 @@ func im2col(_ x: Tensor, kernelHeight kh: Int, kernelWidth kw: Int, stride: Int,
                 for row in range {
                     let c = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
                     let out = dst.pointer + row * pixels
-                    for oy in 0..<outHeight {
+                    for (row, oy) in outRows.enumerated() {
                         let iy = oy * stride + ky - padding
-                        let line = out + oy * outWidth
+                        let line = out + row * outWidth
                         guard iy >= 0 && iy < height else {
                             line.initialize(repeating: 0, count: outWidth); continue
                         }

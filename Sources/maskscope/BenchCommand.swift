@@ -70,7 +70,8 @@ struct BenchCommand: ParsableCommand {
                 guard run > 0 else { continue }   // the first run warms caches and the allocator
                 let t = predictions.timings
                 let total = preprocess + t.total + postprocess
-                for (name, seconds) in [("preprocess", preprocess), ("backbone", t.backbone), ("pixel decoder", t.pixelDecoder),
+                if picture != nil { samples["preprocess", default: []].append(preprocess) }
+                for (name, seconds) in [("backbone", t.backbone), ("pixel decoder", t.pixelDecoder),
                                         ("transformer decoder", t.transformerDecoder), ("forward", t.total),
                                         ("post-process (panoptic)", postprocess), ("total", total)] {
                     samples[name, default: []].append(seconds)
@@ -93,8 +94,38 @@ struct BenchCommand: ParsableCommand {
                 }
                 print(line)
             }
-            print(String(format: "peak RSS %.0f MB", Double(usage.ru_maxrss) / 1024))
+            let limit = gemmLimit()
+            let forward = (samples["forward"] ?? [0]).sorted()
+            let forwardOperations = Double(operations["forward"] ?? 0) / 1e9
+            let achieved = forwardOperations / forward[forward.count / 2]
+            print(String(format: "peak RSS %.0f MB · GEMM limit %.0f GFLOP/s (2048³ on all cores) · forward at %.0f%% of it",
+                         Double(usage.ru_maxrss) / 1024, limit, 100 * achieved / limit))
+            // One machine-readable line for Tools/bench.sh.
+            print(String(format: "forward_ms median=%.1f min=%.1f max=%.1f gflop=%.2f peak_rss_mb=%.0f gemm_limit=%.0f",
+                         forward[forward.count / 2] * 1000, forward[0] * 1000, forward[forward.count - 1] * 1000,
+                         forwardOperations, Double(usage.ru_maxrss) / 1024, limit))
         }
+    }
+
+    /// The best GFLOP/s of a large square GEMM over all cores: what the model's GEMMs could reach here.
+    func gemmLimit() -> Double {
+        let n = 2048
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let (_, seconds) = measure {
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            parallelSgemm(m: n, n: n, k: n, a: ap.baseAddress!, lda: n, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+            best = min(best, seconds)
+        }
+        return 2 * Double(n * n * n) / best / 1e9
     }
 
     /// Seeded pseudo-random normalised pixels, so every run and every machine times the same input.
