@@ -42,10 +42,11 @@ let package = Package(
                 // The label catalogues are compiled in (DatasetCatalog+Data.swift), not bundled.
                 exclude: ["Datasets"], swiftSettings: vectorCode),
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
+        .target(name: "Evaluation", dependencies: ["Segmentation"], swiftSettings: vectorCode),
         .executableTarget(
             name: "maskscope",
             dependencies: [
-                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO", "Segmentation", "Themes",
+                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO", "Segmentation", "Themes", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
     ]
