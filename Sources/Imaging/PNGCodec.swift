@@ -29,13 +29,13 @@ import CPNG
 import FileIO
 
 // libpng's PNG_FORMAT_* values (png.h), spelled out so the macro import does not matter.
-private let formatGray: UInt32 = 0            // PNG_FORMAT_GRAY
-private let formatGA: UInt32 = 1              // PNG_FORMAT_GA
-private let formatRGB: UInt32 = 2             // PNG_FORMAT_RGB
-private let formatRGBA: UInt32 = 3            // PNG_FORMAT_RGBA
-private let formatLinearY: UInt32 = 4         // PNG_FORMAT_LINEAR_Y
-private let formatLinearRGB: UInt32 = 6       // PNG_FORMAT_LINEAR_RGB
-private let formatLinearRGBA: UInt32 = 7      // PNG_FORMAT_LINEAR_RGB_ALPHA
+let formatGray: UInt32 = 0            // PNG_FORMAT_GRAY
+let formatGA: UInt32 = 1              // PNG_FORMAT_GA
+let formatRGB: UInt32 = 2             // PNG_FORMAT_RGB
+let formatRGBA: UInt32 = 3            // PNG_FORMAT_RGBA
+let formatLinearY: UInt32 = 4         // PNG_FORMAT_LINEAR_Y
+let formatLinearRGB: UInt32 = 6       // PNG_FORMAT_LINEAR_RGB
+let formatLinearRGBA: UInt32 = 7      // PNG_FORMAT_LINEAR_RGB_ALPHA
 
 let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -90,7 +90,7 @@ private func appendChunk(type: UInt32, data: UnsafeRawBufferPointer, to out: ino
 }
 
 /// Checks the chunk structure and returns the header and the bytes libpng should decode.
-private func preparePNG(_ bytes: UnsafeRawBufferPointer, name: String) throws -> (PNGHeader, [UInt8]) {
+func preparePNG(_ bytes: UnsafeRawBufferPointer, name: String) throws -> (PNGHeader, [UInt8]) {
     guard bytes.count >= 8, zip(bytes.prefix(8), pngSignature).allSatisfy({ $0 == $1 }) else {
         throw ImagingError.corruptPNG(name: name, detail: "bad PNG signature")
     }
@@ -156,7 +156,7 @@ private func preparePNG(_ bytes: UnsafeRawBufferPointer, name: String) throws ->
 
 // MARK: - Decoding
 
-private func messageOf(_ image: png_image) -> String {
+func messageOf(_ image: png_image) -> String {
     var copy = image.message
     let text = withUnsafeBytes(of: &copy) { raw -> String in
         let bytes = raw.prefix(while: { $0 != 0 })

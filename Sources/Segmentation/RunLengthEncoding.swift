@@ -46,3 +46,44 @@ public func cocoRLE(_ mask: BinaryMask) -> CocoRLE {
     }
     return CocoRLE(size: [mask.height, mask.width], counts: String(decoding: characters, as: UTF8.self))
 }
+
+/// Decodes pycocotools' compressed string form back to a mask (rleFrString + rleDecode).
+public func decodeCocoRLE(_ rle: CocoRLE) throws -> BinaryMask {
+    guard rle.size.count == 2, rle.size[0] >= 0, rle.size[1] >= 0 else { throw RLEError.malformed("size must be [height, width]") }
+    let height = rle.size[0], width = rle.size[1]
+    let bytes = Array(rle.counts.utf8)
+    var counts: [Int] = []
+    var p = 0
+    while p < bytes.count {
+        var x = 0, k = 0, more = true
+        while more {
+            guard p < bytes.count, bytes[p] >= 48, bytes[p] < 48 + 64 else { throw RLEError.malformed("bad character in counts") }
+            let c = Int(bytes[p]) - 48
+            x |= (c & 0x1F) << (5 * k)
+            more = (c & 0x20) != 0
+            p += 1; k += 1
+            if !more && (c & 0x10) != 0 { x |= -1 << (5 * k) }
+        }
+        if counts.count > 2 { x += counts[counts.count - 2] }
+        counts.append(x)
+    }
+    guard counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == height * width else {
+        throw RLEError.malformed("counts cover \(counts.reduce(0, +)) pixels, size says \(height * width)")
+    }
+    var bits = [UInt8](repeating: 0, count: height * width)
+    var position = 0
+    for (i, run) in counts.enumerated() {
+        if i % 2 == 1 {
+            for j in position..<(position + run) { bits[(j % height) * width + j / height] = 1 }   // column-major
+        }
+        position += run
+    }
+    return BinaryMask(width: width, height: height, bits: bits)
+}
+
+public enum RLEError: Error, CustomStringConvertible {
+    case malformed(String)
+    public var description: String {
+        switch self { case .malformed(let detail): return "not a COCO compressed RLE: \(detail)" }
+    }
+}

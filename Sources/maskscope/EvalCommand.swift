@@ -14,13 +14,19 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Measure PQ, SQ, RQ, semantic mIoU and mask AP on a COCO-panoptic-layout dataset.")
 
-    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: ArgumentHelp("A checkpoint folder or cached hub repo id to run on the images.", valueName: "folder|org/name"))
+    var model: String?
+    @Option(help: ArgumentHelp(
+        "Score saved predictions instead of running a model: <image_id>.panoptic.png/.json, <image_id>.semantic.png, "
+            + "<image_id>.instances.json with the ground truth's category ids (as --save-predictions writes them).",
+        valueName: "folder"))
+    var predictions: String?
     @Option(name: .customLong("panoptic-json"), help: "Ground truth: COCO panoptic JSON (images, annotations, categories).")
     var panopticJSON: String
     @Option(name: .customLong("panoptic-dir"), help: "Ground truth: the folder of panoptic PNGs.")
     var panopticDirectory: String
-    @Option(help: "The folder of the images named in the JSON.")
-    var images: String
+    @Option(help: "The folder of the images named in the JSON (needed with --model).")
+    var images: String?
     @Option(help: "Write every figure (per class too) to this JSON file.")
     var json: String?
     @Option(help: "Evaluate only the first N images.")
@@ -28,7 +34,12 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("instance-threshold"), help: "Minimum instance score kept for mask AP (AP wants low scores too).")
     var instanceThreshold = 0.0
     @OptionGroup var postProcessing: PostProcessingArguments
-    @Flag(help: "Replace the --json file if it exists.")
+    @Option(name: .customLong("save-predictions"), help: ArgumentHelp(
+        "Also write what was scored, with the ground truth's category ids: <image_id>.panoptic.png/.json, "
+            + "<image_id>.semantic.png and <image_id>.instances.json (what Tools/shapes-world/eval_reference.py reads).",
+        valueName: "folder"))
+    var savePredictions: String?
+    @Flag(help: "Replace the --json file and saved predictions if they exist.")
     var overwrite = false
 
     struct GroundTruth: Decodable {
@@ -42,12 +53,19 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// COCO image ids are integers, some datasets use strings; both sort the way COCOeval sorts them.
-    enum ImageID: Decodable, Hashable, Comparable {
+    enum ImageID: Decodable, Hashable {
         case number(Int), text(String)
+        var key: String { switch self { case .number(let n): return String(n); case .text(let s): return s } }
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .text(try c.decode(String.self)) }
         }
+    }
+
+    func validate() throws {
+        if (model == nil) == (predictions == nil) { throw ValidationError("give either --model (with --images) or --predictions") }
+        if model != nil && images == nil { throw ValidationError("--model needs --images") }
+        if predictions != nil && savePredictions != nil { throw ValidationError("--save-predictions goes with --model") }
     }
 
     func run() throws {
@@ -61,55 +79,50 @@ struct EvalCommand: ParsableCommand {
             } catch {
                 throw FileError.unreadable(path: panopticJSON, reason: "\(error.localizedDescription)")
             }
-            let model = try modelOptions.load()
-            let labels = model.config.labels
+            let loaded = try model.map { try Mask2FormerModel(model: $0) }
+            let labels = loaded?.config.labels ?? []
             let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
             // Model label → ground-truth category, by name.
             let categoryByName = Dictionary(categories.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let categoryOfLabel = labels.map { categoryByName[$0] }
-            guard categoryOfLabel.contains(where: { $0 != nil }) else {
+            if loaded != nil && !categoryOfLabel.contains(where: { $0 != nil }) {
                 throw ValidationError("none of the model's labels (\(labels.prefix(4).joined(separator: ", ")), …) names a category of \(panopticJSON)")
             }
             let stuff = Set(labels.indices.filter { categoryOfLabel[$0].map { !$0.isThing } ?? false })
             let categoryIndex = Dictionary(categories.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
             let imagesByID = Dictionary(truth.images.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            var annotations = truth.annotations.sorted { $0.image_id < $1.image_id }
+            // In the order of the JSON's "images": COCOeval breaks score ties between images that way.
+            let position = Dictionary(truth.images.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+            var annotations = truth.annotations.sorted { (position[$0.image_id] ?? .max) < (position[$1.image_id] ?? .max) }
             if let limit { annotations = Array(annotations.prefix(limit)) }
+            if let savePredictions, !isDirectory(savePredictions) {
+                try FileManager.default.createDirectory(atPath: savePredictions, withIntermediateDirectories: true)
+            }
+            let policy: OverwritePolicy = overwrite ? .replace : .refuse
 
             var quality = PanopticQualityAccumulator()
             var confusion = ConfusionMatrix(classes: categories.count)
             var precision = MaskAveragePrecision(categories: categories.filter(\.isThing).map(\.id))
-            let processor = ImageProcessor(config: model.processorConfig)
+            let processor = loaded.map { ImageProcessor(config: $0.processorConfig) }
             let progress = ProgressReporter(total: annotations.count)
-            let options = postProcessing.options
             for annotation in annotations {
                 guard let entry = imagesByID[annotation.image_id] else {
                     progress.finished(annotation.file_name, error: "\(annotation.file_name): no image with this image_id in \(panopticJSON)")
                     continue
                 }
                 do {
-                    let picture = try loadImage(path: images + "/" + entry.file_name)
                     let truthPNG = try loadImage(path: panopticDirectory + "/" + annotation.file_name)
-                    guard truthPNG.width == picture.width, truthPNG.height == picture.height else {
-                        throw ValidationError("\(annotation.file_name) is \(truthPNG.width)×\(truthPNG.height) but its image is \(picture.width)×\(picture.height)")
+                    let (width, height) = (truthPNG.width, truthPNG.height)
+                    let truthIDs = panopticIDs(truthPNG)
+                    let scored: ScoredPrediction
+                    if let loaded, let processor, let images {
+                        scored = try predict(loaded, processor: processor, imagePath: images + "/" + entry.file_name, width: width, height: height,
+                                             categoryOfLabel: categoryOfLabel, stuff: stuff, categories: categories, categoryIndex: categoryIndex)
+                    } else {
+                        scored = try readPredictions(predictions!, imageID: annotation.image_id.key, width: width, height: height, categoryIndex: categoryIndex)
                     }
-                    let truthIDs = (0..<(picture.width * picture.height)).map { i in
-                        Int32(truthPNG.pixels[3 * i]) | Int32(truthPNG.pixels[3 * i + 1]) << 8 | Int32(truthPNG.pixels[3 * i + 2]) << 16
-                    }
-                    let prediction = model.forward(processor.preprocess(picture)).final
-                    let size = OutputSize(height: picture.height, width: picture.width)
-
-                    // Panoptic: predicted segments keep their ids; labels without a category become VOID.
-                    let panoptic = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
-                    var predictedIDs = panoptic.map.values
-                    var predictedSegments: [PanopticSegmentInfo] = []
-                    var dropped = Set<Int32>()
-                    for segment in panoptic.segments {
-                        if let category = categoryOfLabel[segment.label] {
-                            predictedSegments.append(PanopticSegmentInfo(id: Int(segment.id), categoryID: category.id))
-                        } else { dropped.insert(segment.id) }
-                    }
-                    if !dropped.isEmpty { for i in predictedIDs.indices where dropped.contains(predictedIDs[i]) { predictedIDs[i] = 0 } }
+                    let (predictedIDs, predictedSegments, predictedSemantic, detections) =
+                        (scored.panoptic, scored.segments, scored.semantic, scored.detections)
                     let truthSegments = annotation.segments_info.map {
                         PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id, isCrowd: ($0.iscrowd ?? 0) == 1, area: $0.area ?? 0)
                     }
@@ -118,24 +131,21 @@ struct EvalCommand: ParsableCommand {
                     // Semantic, in ground-truth category order; VOID pixels are −1 and ignored.
                     let categoryOfSegment = Dictionary(truthSegments.map { (Int32($0.id), categoryIndex[$0.categoryID] ?? -1) }, uniquingKeysWith: { a, _ in a })
                     let truthSemantic = truthIDs.map { Int32(categoryOfSegment[$0] ?? -1) }
-                    let semantic = semanticSegmentation(prediction, size: size, options: options)
-                    let predictedSemantic = semantic.values.map { label in Int32(categoryOfLabel[Int(label)].flatMap { categoryIndex[$0.id] } ?? -1) }
                     confusion.add(groundTruth: truthSemantic, prediction: predictedSemantic)
 
                     // Mask AP over thing categories.
-                    var instanceOptions = options
-                    instanceOptions.threshold = instanceThreshold
-                    let detections = instanceSegmentation(prediction, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
-                        guard let category = categoryOfLabel[instance.label], category.isThing else { return nil }
-                        return DetectedInstance(categoryID: category.id, score: Double(instance.score), mask: instance.mask)
-                    }
                     let things = truthSegments.filter { segment in categories.first { $0.id == segment.categoryID }?.isThing ?? false }
                     let truthInstances = things.map { segment in
                         let bits = truthIDs.map { $0 == Int32(segment.id) ? UInt8(1) : 0 }
                         return GroundTruthInstance(id: segment.id, categoryID: segment.categoryID, isCrowd: segment.isCrowd,
-                                                   area: segment.area, mask: BinaryMask(width: picture.width, height: picture.height, bits: bits))
+                                                   area: segment.area, mask: BinaryMask(width: width, height: height, bits: bits))
                     }
                     precision.add(groundTruth: truthInstances, detections: detections)
+                    if let savePredictions {
+                        try save(into: savePredictions, imageID: annotation.image_id.key, panoptic: predictedIDs, segments: predictedSegments,
+                                 semantic: predictedSemantic.map { $0 < 0 ? -1 : Int32(categories[Int($0)].id) },
+                                 detections: detections, width: width, height: height, policy: policy)
+                    }
                     progress.finished(entry.file_name)
                 } catch {
                     progress.finished(entry.file_name, error: "\(entry.file_name): \(error)")
@@ -144,9 +154,114 @@ struct EvalCommand: ParsableCommand {
             let report = EvaluationReport(categories: categories, quality: quality, confusion: confusion, precision: precision,
                                           images: annotations.count - progress.failed.count)
             print(report.table())
-            if let json { try AtomicFile.write(try report.json(), to: json, overwrite: overwrite ? .replace : .refuse) }
+            if let json { try AtomicFile.write(try report.json(), to: json, overwrite: policy) }
             printError(progress.summary)
             if !progress.failed.isEmpty { throw ExitCode(1) }
         }
+    }
+
+    /// The predictions exactly as scored, in the formats of `maskscope segment`, with category ids.
+    func save(into folder: String, imageID: String, panoptic: [Int32], segments: [PanopticSegmentInfo], semantic: [Int32],
+              detections: [DetectedInstance], width: Int, height: Int, policy: OverwritePolicy) throws {
+        let base = folder + "/" + imageID
+        try ResultWriter.checkWritable([base + ".panoptic.png", base + ".panoptic.json", base + ".semantic.png", base + ".instances.json"], overwrite: policy)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for (i, id) in panoptic.enumerated() {
+            pixels[3 * i] = UInt8(id & 0xFF); pixels[3 * i + 1] = UInt8((id >> 8) & 0xFF); pixels[3 * i + 2] = UInt8((id >> 16) & 0xFF)
+        }
+        try writePNG(try RGBImage(width: width, height: height, pixels: pixels), to: base + ".panoptic.png", overwrite: policy)
+        let annotation: [String: Any] = [
+            "image_id": imageID, "file_name": imageID + ".panoptic.png",
+            "segments_info": segments.map { ["id": $0.id, "category_id": $0.categoryID, "iscrowd": 0] },
+        ]
+        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: annotation, options: [.sortedKeys])), to: base + ".panoptic.json", overwrite: policy)
+        // Category ids up to 65534; 65535 marks pixels whose label has no category.
+        let samples = semantic.map { $0 < 0 ? UInt16.max : UInt16(clamping: $0) }
+        try AtomicFile.write(try encodeGreyPNG(width: width, height: height, samples16: samples), to: base + ".semantic.png", overwrite: policy)
+        let results: [[String: Any]] = detections.map { detection in
+            let rle = cocoRLE(detection.mask)
+            return ["image_id": imageID, "category_id": detection.categoryID, "score": detection.score,
+                    "segmentation": ["size": rle.size, "counts": rle.counts]]
+        }
+        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])), to: base + ".instances.json", overwrite: policy)
+    }
+
+    /// One image's predictions in ground-truth category terms.
+    struct ScoredPrediction {
+        var panoptic: [Int32]
+        var segments: [PanopticSegmentInfo]
+        /// Ground-truth category index per pixel (−1: no category).
+        var semantic: [Int32]
+        var detections: [DetectedInstance]
+    }
+
+    /// Segment ids of a COCO panoptic PNG: R + 256·G + 256²·B.
+    func panopticIDs(_ png: RGBImage) -> [Int32] {
+        var ids = [Int32](repeating: 0, count: png.width * png.height)
+        for i in ids.indices {
+            let r = Int32(png.pixels[3 * i]), g = Int32(png.pixels[3 * i + 1]), b = Int32(png.pixels[3 * i + 2])
+            ids[i] = r | (g << 8) | (b << 16)
+        }
+        return ids
+    }
+
+    /// Runs the model and maps its labels to the ground truth's categories.
+    func predict(_ model: Mask2FormerModel, processor: ImageProcessor, imagePath: String, width: Int, height: Int,
+                 categoryOfLabel: [PanopticCategory?], stuff: Set<Int>, categories: [PanopticCategory],
+                 categoryIndex: [Int: Int]) throws -> ScoredPrediction {
+        let picture = try loadImage(path: imagePath)
+        guard picture.width == width, picture.height == height else {
+            throw ValidationError("\(imagePath) is \(picture.width)×\(picture.height) but its panoptic PNG is \(width)×\(height)")
+        }
+        let prediction = model.forward(processor.preprocess(picture)).final
+        let size = OutputSize(height: height, width: width)
+        let options = postProcessing.options
+        // Panoptic: predicted segments keep their ids; labels without a category become VOID.
+        let panoptic = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
+        var ids = panoptic.map.values
+        var segments: [PanopticSegmentInfo] = []
+        var dropped = Set<Int32>()
+        for segment in panoptic.segments {
+            if let category = categoryOfLabel[segment.label] {
+                segments.append(PanopticSegmentInfo(id: Int(segment.id), categoryID: category.id))
+            } else { dropped.insert(segment.id) }
+        }
+        if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
+        let semantic = semanticSegmentation(prediction, size: size, options: options).values.map { label in
+            Int32(categoryOfLabel[Int(label)].flatMap { categoryIndex[$0.id] } ?? -1)
+        }
+        var instanceOptions = options
+        instanceOptions.threshold = instanceThreshold
+        let detections = instanceSegmentation(prediction, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
+            guard let category = categoryOfLabel[instance.label], category.isThing else { return nil }
+            return DetectedInstance(categoryID: category.id, score: Double(instance.score), mask: instance.mask)
+        }
+        return ScoredPrediction(panoptic: ids, segments: segments, semantic: semantic, detections: detections)
+    }
+
+    /// Reads one image's saved predictions (the --save-predictions layout).
+    func readPredictions(_ folder: String, imageID: String, width: Int, height: Int, categoryIndex: [Int: Int]) throws -> ScoredPrediction {
+        let base = folder + "/" + imageID
+        let png = try loadImage(path: base + ".panoptic.png")
+        guard png.width == width, png.height == height else {
+            throw ValidationError("\(base).panoptic.png is \(png.width)×\(png.height), the ground truth \(width)×\(height)")
+        }
+        struct Annotation: Decodable { struct Segment: Decodable { var id: Int; var category_id: Int }; var segments_info: [Segment] }
+        let annotation = try JSONDecoder().decode(Annotation.self, from: Data(contentsOf: URL(fileURLWithPath: base + ".panoptic.json")))
+        let semanticPNG = try loadLabelPNG(path: base + ".semantic.png")
+        guard semanticPNG.width == width, semanticPNG.height == height else {
+            throw ValidationError("\(base).semantic.png is \(semanticPNG.width)×\(semanticPNG.height), the ground truth \(width)×\(height)")
+        }
+        let semantic = semanticPNG.values.map { Int32(categoryIndex[Int($0)] ?? -1) }
+        struct Result: Decodable { var category_id: Int; var score: Double; var segmentation: CocoRLE }
+        var detections: [DetectedInstance] = []
+        if fileExists(base + ".instances.json") {
+            let results = try JSONDecoder().decode([Result].self, from: Data(contentsOf: URL(fileURLWithPath: base + ".instances.json")))
+            detections = try results.map { result in
+                DetectedInstance(categoryID: result.category_id, score: result.score, mask: try decodeCocoRLE(result.segmentation))
+            }
+        }
+        return ScoredPrediction(panoptic: panopticIDs(png), segments: annotation.segments_info.map { PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id) },
+                                semantic: semantic, detections: detections)
     }
 }

@@ -27,15 +27,16 @@ struct MetricTests {
         #expect(accumulator.perCategory[2]?.fp == 1 && accumulator.perCategory[2]?.fn == 1)
     }
 
-    @Test("mIoU averages the classes present in the ground truth and ignores VOID")
+    @Test("mIoU: classes with a non-empty union, VOID ground truth skipped, VOID prediction a miss")
     func meanIoU() {
-        var matrix = ConfusionMatrix(classes: 3)
-        matrix.add(groundTruth: [0, 0, 1, 1, -1], prediction: [0, 1, 1, 1, 2])
+        var matrix = ConfusionMatrix(classes: 4)
+        matrix.add(groundTruth: [0, 0, 1, 1, -1, 1, 1], prediction: [0, 1, 1, 1, 3, 2, -1])
         let result = matrix.intersectionOverUnion()
-        // class 0: 1/(2+1−1) = 0.5; class 1: 2/(2+3−2) = 2/3; class 2 absent from GT → not averaged.
-        #expect(abs(result.mean - (0.5 + 2.0 / 3) / 2) < 1e-12)
-        #expect(result.perClass[2] == nil)
-        #expect(abs(result.pixelAccuracy - 0.75) < 1e-12)
+        // class 0: 1/(2+1−1) = 1/2; class 1: 2/(4+3−2) = 2/5 (its VOID-predicted pixel is a miss);
+        // class 2: predicted once, never true → 0, still averaged; class 3 only on VOID → not counted.
+        #expect(abs(result.mean - (0.5 + 0.4 + 0) / 3) < 1e-12)
+        #expect(result.perClass[2] == 0 && result.perClass[3] == nil)
+        #expect(abs(result.pixelAccuracy - 3.0 / 6) < 1e-12)
     }
 
     @Test("mask AP is 1 for perfect detections and follows COCO's interpolation for a miss")
