@@ -253,7 +253,11 @@ def main(argv=None):
         model.load_state_dict(ck["model"])
         optimizer.load_state_dict(ck["optimizer"])
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args))  # --steps may have grown
-        scheduler.load_state_dict({k: v for k, v in ck["scheduler"].items() if k != "lr_lambdas"})
+        scheduler.load_state_dict(ck["scheduler"])
+        # a new LambdaLR has just set every group's lr to lambda(0): put back lambda(step), computed as
+        # LambdaLR does (with the current --steps, so a run can be extended)
+        for group, base in zip(optimizer.param_groups, scheduler.base_lrs):
+            group["lr"] = base * lr_lambda(args)(scheduler.last_epoch)
         step = ck["step"]
         set_rng_state(ck["rng"])
         print(f"resumed from {ckpt_path} at step {step}", file=sys.stderr)
@@ -290,7 +294,10 @@ def main(argv=None):
     loader = torch.utils.data.DataLoader(
         Scenes("train") if args.data == "generate" else PanopticFolder(args.data), batch_size=args.batch, sampler=range(step * args.batch, end * args.batch),
         num_workers=workers, collate_fn=collate, pin_memory=device.type == "cuda",
-        persistent_workers=False, prefetch_factor=4 if workers else None)
+        persistent_workers=False, prefetch_factor=4 if workers else None,
+        # its own generator: iterating a DataLoader draws a seed, which must not come from the global RNG
+        # (that would shift the loss's point sampling of a resumed run)
+        generator=torch.Generator().manual_seed(args.seed))
     val_batches = None
     model.train()
     log = open(log_path, "a")
