@@ -170,15 +170,17 @@ def draw_curve(log_path, png_path, width=900, height=420):
         return x, y
 
     d.rectangle([left, top, right, bottom], outline=(0, 0, 0))
+    tick = 0.25 if hi - lo > 0.6 else 0.05
     v = lo
     while v <= hi + 1e-9:
         _, y = px(s0, 10 ** v)
         d.line([left, y, right, y], fill=(225, 225, 225))
         d.text((4, y - 6), f"{10 ** v:.3g}", fill=(0, 0, 0))
-        v += 0.25
+        v += tick
     for k in range(6):
-        st = s0 + (s1 - s0) * k / 5
+        st = int(round(s0 + (s1 - s0) * k / 5))
         x, _ = px(st, 1)
+        d.line([x, bottom, x, bottom + 4], fill=(0, 0, 0))
         d.text((x - 10, bottom + 6), f"{int(st)}", fill=(0, 0, 0))
     d.point([px(s, l) for s, l in zip(steps, loss)], fill=(170, 190, 230))
     ema, a, pts = None, 0.98 if len(loss) > 200 else 0.8, []
