@@ -104,6 +104,7 @@ def main(argv=None):
         "STEP": str(ck["step"]), "STEPS": str(args["steps"]), "BATCH": str(args["batch"]), "LR": f"{args['lr']:g}",
         "WARMUP": str(args["warmup"]), "WEIGHT_DECAY": f"{args['weight_decay']:g}", "CLIP": f"{args['clip']:g}",
         "SEED": str(args["seed"]), "DATA": args.get("data", "generate"),
+        "DATA_ARG": "" if args.get("data", "generate") == "generate" else f" --data {args['data']}",
         "PARAMS": f"{params:,}", "SIZE_MB": f"{size / 1e6:.1f}", "THINGS": things, "STUFF": stuff,
         "HEIGHT": str(sw.HEIGHT), "WIDTH": str(sw.WIDTH),
         "ARCH": "\n".join(f"| `{k}` | {v} |" for k, v in arch.items()),
