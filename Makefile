@@ -27,3 +27,5 @@ test: deps
 fixtures:
 	MASKSCOPE_REF_VENV=$(REF_VENV) bash Tools/reference/setup-venv.sh
 	$(REF_VENV)/bin/python Tools/reference/make_fixtures.py
+	$(REF_VENV)/bin/python Tools/reference/make_postprocess_fixtures.py
+	$(REF_VENV)/bin/python Tools/reference/make_eval_fixtures.py
