@@ -133,6 +133,9 @@ def main() -> int:
     result = eval_reference.evaluate(str(OUT / "gt" / "panoptic.json"), str(OUT / "gt" / "panoptic"),
                                       str(OUT / "pred"), pred_semantic=str(OUT / "pred"), pred_instances=str(OUT / "pred"))
     (OUT / "reference.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    sys.path.insert(0, str(REPO / "Tools" / "reference"))
+    import make_fixtures  # the one manifest writer, covering every file under Tests/Fixtures
+    make_fixtures.write_manifest(OUT.parent)
     p, s, a = result["panoptic"]["all"], result["semantic"], result["instance"]
     print(f"PQ {100 * p['pq']:.3f} SQ {100 * p['sq']:.3f} RQ {100 * p['rq']:.3f} mIoU {100 * s['miou']:.3f} "
           f"AP {100 * a['AP']:.3f} AP50 {100 * a['AP50']:.3f}")
