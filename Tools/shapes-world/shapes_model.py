@@ -20,7 +20,7 @@ ARCH = {
     "swin_embed_dim": 32,
     "swin_depths": [2, 2, 2, 2],
     "swin_num_heads": [1, 2, 4, 8],      # 32 channels per head, as Swin-T
-    "swin_window_size": 8,               # 192x256 / 4 = 48x64: windows tile every stage without padding
+    "swin_window_size": 8,               # token grids 48x64, 24x32, 12x16, 6x8: little padding (7 would pad every stage)
     "swin_mlp_ratio": 4.0,
     "hidden_dim": 128,                   # = feature_size = mask_feature_size
     "num_attention_heads": 8,            # pixel-decoder deformable attention and decoder attention

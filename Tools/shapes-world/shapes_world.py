@@ -322,7 +322,7 @@ def render_scene(split: str, index: int) -> Scene:
     for k, o in enumerate(objects):
         m = o["mask"]
         if o["shadow"]:
-            sh = np.roll(np.roll(m, sdy, axis=0), sdx, axis=1) & ~m
+            sh = shift(m, sdy, sdx) & ~m
             canvas[sh] *= 0.62
         ys, xs = np.nonzero(m)
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -357,6 +357,14 @@ def render_scene(split: str, index: int) -> Scene:
         segments.append(_segment(sid, o["kind"], m))
     image = np.clip(canvas * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return Scene(image=image, ids=ids, segments=segments)
+
+
+def shift(mask, dy, dx):
+    """mask moved by (dy, dx) pixels; what moves in from outside is False (no wrap-around)."""
+    h, w = mask.shape
+    out = np.zeros_like(mask)
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = mask[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
 
 
 def _segment(sid, category, mask):

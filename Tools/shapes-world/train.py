@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Train the shapes-world Mask2Former from random init with transformers' own loss.
 
-    python train.py --out ../shapes-train --steps 3600            # starts, or resumes from OUT/last.pt
-    python train.py --out ../shapes-train --steps 3600 --stop-after 500   # at most 500 steps now, resume later
+    python train.py --out ../shapes-train --steps 3200            # starts, or resumes from OUT/last.pt
+    python train.py --out ../shapes-train --steps 3200 --stop-after 500   # at most 500 steps now, resume later
 
 Each step draws `--batch` scenes of the train split on the fly: step s uses scenes
 s·B .. s·B+B−1 (shapes_world.render_scene("train", i)), so the data order is a function of the step
@@ -203,8 +203,8 @@ def draw_curve(log_path, png_path, width=900, height=420):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="run directory (outside the repository), e.g. ../shapes-train")
-    ap.add_argument("--steps", type=int, default=3600,
-                    help="total optimizer steps of the run (the schedule's length); 3600 ≈ 2 h on 2 CPU threads")
+    ap.add_argument("--steps", type=int, default=3200,
+                    help="total optimizer steps of the run (the schedule's length); 3200 ≈ 2 h on 2 CPU threads (≈2.3 s/step)")
     ap.add_argument("--stop-after", type=int, default=0, help="stop (and save) after this many steps in this invocation")
     ap.add_argument("--data", default="generate",
                     help="'generate' (train scenes on the fly, default) or a split folder written by shapes_world.py generate")
