@@ -43,6 +43,8 @@ let package = Package(
                 exclude: ["Datasets"], swiftSettings: vectorCode),
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .target(name: "Evaluation", dependencies: ["Segmentation"], swiftSettings: vectorCode),
+        // The explorer with no terminal: frames of cells, blitting, colour handling (issue 5, in progress).
+        .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging"]),
         .executableTarget(
             name: "maskscope",
             dependencies: [
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
     ]
