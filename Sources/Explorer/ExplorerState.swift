@@ -1,0 +1,46 @@
+// The explorer's view state: a plain value that the reducer changes and the composer draws.
+// Nothing here touches a terminal, so unit tests drive it directly.
+
+/// What the image pane shows.
+public enum ExplorerView: String, Sendable, CaseIterable {
+    case image, panoptic, semantic, instance, queries
+
+    /// Status-line name.
+    public var title: String {
+        switch self {
+        case .image: return "image"
+        case .panoptic: return "panoptic"
+        case .semantic: return "semantic"
+        case .instance: return "instance"
+        case .queries: return "queries"
+        }
+    }
+}
+
+public struct ExplorerState: Sendable, Equatable {
+    public var view: ExplorerView = .panoptic
+    /// Row selected in the list beside the image (segments, instances or queries, by view).
+    public var selection = 0
+    /// How many rows that list has (set by the composer from the current results).
+    public var listCount = 0
+    /// Decoder prediction shown for the selected query: 0 (learned query features) … layerCount − 1.
+    /// nil shows the final result.
+    public var layer: Int?
+    /// Number of predictions (decoder layers + 1).
+    public var layerCount = 10
+    /// Show the selected layer's cross-attention weights instead of its mask probability.
+    public var showCrossAttention = false
+    public var opacity: Float = 0.55
+    public var showBoundaries = true
+    public var onlySelected = false
+    public var showDetails = false
+    public var showHelp = false
+    public var imageIndex = 0
+    public var imageCount = 1
+    public var quitRequested = false
+
+    public init() {}
+
+    /// The prediction index the pane shows for the selected query.
+    public var shownLayer: Int { layer ?? (layerCount - 1) }
+}

@@ -1,0 +1,23 @@
+// Every key binding, in one table: the reducer reads it and the help overlay prints it.
+
+public struct KeyBinding: Sendable {
+    public var keys: String
+    public var action: String
+}
+
+public enum KeyBindings {
+    public static let all: [KeyBinding] = [
+        KeyBinding(keys: "1 2 3 4 5", action: "view: image, panoptic, semantic, instance, queries (Tab cycles)"),
+        KeyBinding(keys: "↑ ↓ PgUp PgDn Home End", action: "move the selection"),
+        KeyBinding(keys: "Enter", action: "details of the selected segment or query"),
+        KeyBinding(keys: "[ ]", action: "previous / next decoder layer of the selected query (layer 0 = learned queries)"),
+        KeyBinding(keys: "a", action: "cross-attention weights of that layer instead of its mask"),
+        KeyBinding(keys: "+ -", action: "overlay opacity"),
+        KeyBinding(keys: "b", action: "boundaries on/off"),
+        KeyBinding(keys: "f", action: "show only the selected segment"),
+        KeyBinding(keys: "n p", action: "next / previous image"),
+        KeyBinding(keys: "e", action: "export the current view as PNG"),
+        KeyBinding(keys: "?", action: "this help"),
+        KeyBinding(keys: "q Esc", action: "quit (Esc closes help or details first)"),
+    ]
+}
