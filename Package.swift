@@ -32,6 +32,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
 
         .target(name: "FileIO"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: vectorCode),
@@ -44,11 +46,12 @@ let package = Package(
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .target(name: "Evaluation", dependencies: ["Segmentation"], swiftSettings: vectorCode),
         // The explorer with no terminal: frames of cells, blitting, colour handling (issue 5, in progress).
-        .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging"]),
+        .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging", "Mask2Former", "TensorCore"]),
+        .target(name: "CursesTerminal", dependencies: ["Explorer", "CNCursesW", "Imaging"]),
         .executableTarget(
             name: "maskscope",
             dependencies: [
-                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO", "Segmentation", "Themes", "Evaluation",
+                "Mask2Former", "Safetensors", "Imaging", "TensorCore", "FileIO", "Segmentation", "Themes", "Evaluation", "Explorer", "CursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,0 +1,60 @@
+// Everything the explorer shows for one image, computed once (off the UI thread) and cached.
+
+import Imaging
+import Mask2Former
+import Segmentation
+import TensorCore
+
+/// One row of the queries view: every query, not only those that survived post-processing.
+public struct QueryRow: Sendable, Equatable {
+    public var query: Int
+    public var label: Int
+    public var score: Float
+    /// Share of the image its final mask covers (logit > 0).
+    public var area: Float
+    public var fate: QueryFate
+}
+
+public struct ExplorerDocument: Sendable {
+    public let name: String
+    public let image: RGBImage
+    public let labels: [String]
+    public let stuff: Set<Int>
+    public let predictions: Predictions
+    public let panoptic: PanopticResult
+    public let semantic: LabelMap
+    public let instances: [InstancePrediction]
+    /// All queries, best score first.
+    public let queries: [QueryRow]
+
+    /// Runs the model on `image` and post-processes at the image's resolution.
+    public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
+                            stuff: Set<Int>) -> ExplorerDocument {
+        let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
+        let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true))
+        let size = OutputSize(height: image.height, width: image.width)
+        let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)
+        let final = predictions.final
+        let queryCount = final.classLogits.shape[0], plane = final.maskLogits.count / max(1, queryCount)
+        let rows = (0..<queryCount).map { q -> QueryRow in
+            var covered = 0
+            for i in 0..<plane where final.maskLogits.scalars[q * plane + i] > 0 { covered += 1 }
+            return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
+                            area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
+        }
+        return ExplorerDocument(
+            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, panoptic: panoptic,
+            semantic: semanticSegmentation(final, size: size, options: options),
+            instances: instanceSegmentation(final, size: size, options: options),
+            queries: rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) })
+    }
+
+    public func labelName(_ label: Int) -> String {
+        label >= 0 && label < labels.count ? labels[label] : "no object"
+    }
+
+    /// Semantic classes present, largest first, with their pixel counts.
+    public var semanticClasses: [(label: Int, pixels: Int)] {
+        semantic.histogram().map { (Int($0.key), $0.value) }.sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
+    }
+}

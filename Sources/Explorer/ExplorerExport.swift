@@ -1,0 +1,77 @@
+// `e`: the current view at the image's original resolution as a PNG, named after the image, view
+// and layer, never overwriting (a number is added), written atomically.
+
+import FileIO
+import Imaging
+import Segmentation
+import Themes
+
+public enum ExplorerExport {
+    /// Writes the PNG into `directory` and returns its path.
+    public static func export(document: ExplorerDocument, state: ExplorerState, theme: Theme, directory: String) throws -> String {
+        let pane = ImagePane(document: document, state: state, theme: theme)
+        // The same renderer as the pane, at full resolution (one pixel per image pixel).
+        let rows = (document.image.height + 1) / 2
+        var picture = pane.render(columns: document.image.width, rows: rows)
+        if picture.height != document.image.height {
+            picture = try RGBImage(width: picture.width, height: document.image.height,
+                                   pixels: Array(picture.pixels.prefix(picture.width * document.image.height * 3)))
+        }
+        var name = document.name + "." + state.view.title
+        if state.view == .queries, state.selection < document.queries.count {
+            name += ".q\(document.queries[state.selection].query).layer\(state.shownLayer)"
+        }
+        for attempt in 0..<1000 {
+            let path = directory + "/" + name + (attempt == 0 ? "" : "-\(attempt)") + ".png"
+            do {
+                try writePNG(picture, to: path, overwrite: .refuse)
+                return path
+            } catch FileError.wouldOverwrite {
+                continue
+            }
+        }
+        throw FileError.wouldOverwrite(path: directory + "/" + name + ".png")
+    }
+}
+
+extension ExplorerDocument {
+    /// How many rows the list has in `view`.
+    public func listCount(for view: ExplorerView) -> Int {
+        switch view {
+        case .image: return 0
+        case .panoptic: return panoptic.segments.count
+        case .semantic: return semanticClasses.count
+        case .instance: return instances.count
+        case .queries: return queries.count
+        }
+    }
+
+    /// The list row of the segment under image pixel (x, y) in `view`, if any.
+    public func row(atX x: Int, y: Int, view: ExplorerView) -> Int? {
+        guard x >= 0, y >= 0, x < image.width, y < image.height else { return nil }
+        let i = y * image.width + x
+        switch view {
+        case .panoptic:
+            let id = panoptic.map.values[i]
+            return panoptic.segments.firstIndex { $0.id == id }
+        case .semantic:
+            let label = Int(semantic.values[i])
+            return semanticClasses.firstIndex { $0.label == label }
+        case .instance:
+            return instances.firstIndex { $0.mask.bits[i] != 0 }
+        case .queries:
+            // The query whose final mask is most confident here.
+            let logits = predictions.final.maskLogits
+            let h = logits.shape[1], w = logits.shape[2]
+            let mx = min(w - 1, x * w / image.width), my = min(h - 1, y * h / image.height)
+            var best: Int?, bestValue = -Float.infinity
+            for (row, q) in queries.enumerated() {
+                let v = logits.scalars[(q.query * h + my) * w + mx]
+                if v > bestValue { bestValue = v; best = row }
+            }
+            return best
+        case .image:
+            return nil
+        }
+    }
+}

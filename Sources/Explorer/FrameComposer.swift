@@ -1,0 +1,158 @@
+// Draws a whole frame of cells for a state: title, image pane, list, layer line, status line, and
+// the help or details overlay. Pure: the same inputs give the same grid.
+
+import Foundation
+import Imaging
+import Segmentation
+import TensorCore
+import Themes
+
+public struct ComposedFrame: Sendable {
+    public var grid: CellGrid
+    /// Where the picture is (cells): the backend paints this region with its own colour writer.
+    public var imageRegion: (column: Int, row: Int, columns: Int, rows: Int)
+}
+
+public struct FrameComposer: Sendable {
+    public var theme: Theme
+    /// NO_COLOR: chrome in the terminal's default colours (the picture keeps its colours).
+    public var plainChrome: Bool
+    public static let minimumColumns = 60, minimumRows = 16
+
+    public init(theme: Theme, plainChrome: Bool = false) {
+        self.theme = theme
+        self.plainChrome = plainChrome
+    }
+
+    func ui(_ role: String) -> CellColor { plainChrome ? .terminalDefault : (theme.ui[role].map { .rgb($0) } ?? .terminalDefault) }
+
+    /// `document` is nil while the first inference runs; `message` goes to the status line.
+    public func compose(state: ExplorerState, document: ExplorerDocument?, columns: Int, rows: Int,
+                        title: String, message: String) -> ComposedFrame {
+        var grid = CellGrid(columns: columns, rows: rows)
+        guard columns >= Self.minimumColumns, rows >= Self.minimumRows else {
+            let text = "terminal too small: \(columns)×\(rows), need \(Self.minimumColumns)×\(Self.minimumRows)"
+            grid.write(String(text.prefix(columns)), column: max(0, (columns - text.count) / 2), row: rows / 2)
+            return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
+        }
+        grid.write(pad(" maskscope · " + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"), bold: true)
+        let panelWidth = min(44, max(30, columns / 3))
+        let paneColumns = columns - panelWidth - 1
+        let layerLine = state.view == .queries ? 1 : 0
+        let paneRows = rows - 2 - layerLine
+        var region = (column: 0, row: 1, columns: 0, rows: 0)
+
+        guard let document else {
+            grid.write(message, column: 2, row: rows / 2, foreground: ui("text"))
+            grid.write(pad(" ? help · q quit", columns), column: 0, row: rows - 1, foreground: ui("dim"))
+            return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
+        }
+        // Image pane, centred in its area.
+        let fit = HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
+        let picture = ImagePane(document: document, state: state, theme: theme).render(columns: fit.columns, rows: fit.rows)
+        region = ((paneColumns - fit.columns) / 2, 1 + (paneRows - fit.rows) / 2, fit.columns, fit.rows)
+        HalfBlockBlitter.draw(picture, into: &grid, column: region.column, row: region.row)
+
+        // List panel.
+        let listColumn = columns - panelWidth
+        let (header, items) = ListPanel.rows(for: state.view, document: document, theme: theme)
+        grid.write(pad(header, panelWidth), column: listColumn, row: 1, foreground: ui("dim"), bold: true)
+        let visible = rows - 3
+        let first = max(0, min(state.selection - visible / 2, items.count - visible))
+        for (offset, item) in items.dropFirst(first).prefix(visible).enumerated() {
+            let index = first + offset, row = 2 + offset
+            let selected = index == state.selection && state.view != .image
+            var column = listColumn
+            if let swatch = item.swatch {
+                grid.write("  ", column: column, row: row, background: .rgb(swatch))
+                column += 3
+            }
+            grid.write(pad(item.text, listColumn + panelWidth - column), column: column, row: row,
+                       foreground: selected ? ui("background") : ui("text"), background: selected ? ui("selection") : .terminalDefault, bold: selected)
+        }
+
+        // The decoder-layer line of the queries view.
+        if state.view == .queries, state.selection < document.queries.count {
+            grid.write(pad(layerDescription(document: document, state: state), paneColumns), column: 0, row: rows - 2, foreground: ui("accent"))
+        }
+        // Status line.
+        let counts = "\(items.count) \(state.view == .queries ? "queries" : "items")"
+        let status = " \(state.view.title) · \(counts) · opacity \(Int((state.opacity * 100).rounded()))% · boundaries \(state.showBoundaries ? "on" : "off")"
+            + (state.imageCount > 1 ? " · image \(state.imageIndex + 1)/\(state.imageCount)" : "") + " · ? help · q quit"
+            + (message.isEmpty ? "" : " · " + message)
+        grid.write(pad(status, columns), column: 0, row: rows - 1, foreground: ui("text"), background: plainChrome ? .terminalDefault : .rgb(RGBColor(r: 0x30, g: 0x30, b: 0x30)))
+
+        if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.action }) }
+        else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
+        return ComposedFrame(grid: grid, imageRegion: region)
+    }
+
+    /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"
+    func layerDescription(document: ExplorerDocument, state: ExplorerState) -> String {
+        let query = document.queries[state.selection].query
+        let layer = state.shownLayer
+        let probabilities = softmax(document.predictions.layers[layer].classLogits)
+        let classes = probabilities.shape[1]
+        var best = 0
+        for c in 0..<classes where probabilities.scalars[query * classes + c] > probabilities.scalars[query * classes + best] { best = c }
+        var text = "q\(query) layer \(layer)/\(document.predictions.layers.count - 1)"
+            + (layer == 0 ? " (learned queries)" : "")
+            + " · predicts \(document.labelName(best == classes - 1 ? -1 : best)) \(String(format: "%.2f", probabilities.scalars[query * classes + best]))"
+        let traces = document.predictions.decoderLayers
+        if layer < traces.count {
+            let trace = traces[layer]
+            let stride = [32, 16, 8][trace.level]
+            text += " · next layer attends at 1/\(stride) (\(trace.width)×\(trace.height))"
+            if trace.queriesAttendingEverywhere.contains(query) { text += ": mask hid every pixel → attends everywhere" }
+        }
+        if state.showCrossAttention { text += layer >= 1 ? " · showing cross-attention" : " · no cross-attention before layer 1" }
+        return text
+    }
+
+    func details(document: ExplorerDocument, state: ExplorerState) -> [String] {
+        var query: Int?
+        var lines: [String] = []
+        switch state.view {
+        case .queries where state.selection < document.queries.count:
+            query = document.queries[state.selection].query
+        case .panoptic where state.selection < document.panoptic.segments.count:
+            let segment = document.panoptic.segments[state.selection]
+            query = segment.queries.first
+            lines.append("segment \(segment.id): \(document.labelName(segment.label)) (\(segment.isThing ? "thing" : "stuff"))")
+            lines.append("queries \(segment.queries.map { "q\($0)" }.joined(separator: ", ")) · area \(segment.area) px")
+            lines.append("bbox x \(segment.boundingBox.x) y \(segment.boundingBox.y) w \(segment.boundingBox.width) h \(segment.boundingBox.height)")
+        case .instance where state.selection < document.instances.count:
+            let instance = document.instances[state.selection]
+            query = instance.query
+            lines.append("instance of \(document.labelName(instance.label)) · score \(String(format: "%.3f", instance.score)) = class \(String(format: "%.3f", instance.classScore)) × mask \(String(format: "%.3f", instance.maskScore))")
+            if let box = instance.mask.boundingBox { lines.append("bbox x \(box.x) y \(box.y) w \(box.width) h \(box.height) · area \(instance.mask.area) px") }
+        default:
+            break
+        }
+        guard let query else { return lines.isEmpty ? ["nothing selected"] : lines }
+        let final = document.predictions.final
+        let probabilities = softmax(final.classLogits)
+        let classes = probabilities.shape[1]
+        let top = (0..<classes).sorted { probabilities.scalars[query * classes + $0] > probabilities.scalars[query * classes + $1] }.prefix(5)
+        lines.insert("query \(query) · fate: \(ListPanel.fateText(document.panoptic.queryFates[query]))", at: 0)
+        lines.append("top classes:")
+        for c in top {
+            lines.append("  " + pad(document.labelName(c == classes - 1 ? -1 : c), 20) + String(format: " %.3f", probabilities.scalars[query * classes + c]))
+        }
+        return lines
+    }
+
+    func drawBox(_ grid: inout CellGrid, title: String, lines: [String]) {
+        let width = min(grid.columns - 4, max(title.count + 4, (lines.map(\.count).max() ?? 0) + 4))
+        let height = min(grid.rows - 2, lines.count + 2)
+        let left = (grid.columns - width) / 2, top = (grid.rows - height) / 2
+        let border = ui("accent"), text = ui("text"), background = ui("background")
+        grid.write("┌" + pad("─ " + title + " ", width - 2).replacingOccurrences(of: " ", with: "─") + "┐", column: left, row: top, foreground: border, background: background)
+        for i in 0..<(height - 2) {
+            grid.write("│", column: left, row: top + 1 + i, foreground: border, background: background)
+            grid.write(pad(" " + (i < lines.count ? lines[i] : ""), width - 2), column: left + 1, row: top + 1 + i, foreground: text, background: background)
+            grid.write("│", column: left + width - 1, row: top + 1 + i, foreground: border, background: background)
+        }
+        grid.write("└" + String(repeating: "─", count: width - 2) + "┘", column: left, row: top + height - 1, foreground: border, background: background)
+    }
+}

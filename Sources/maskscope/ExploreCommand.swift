@@ -1,0 +1,152 @@
+// `maskscope explore`: the terminal UI. Inference runs on a worker thread (current image first);
+// the UI polls input every 50 ms, so keys are answered meanwhile and `q` quits at once.
+
+import ArgumentParser
+import CursesTerminal
+import Dispatch
+import Explorer
+import Foundation
+import Imaging
+import Mask2Former
+import Segmentation
+import Themes
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ExploreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Open the terminal explorer on images: views, segments, every query, every decoder layer.")
+
+    @Argument(help: "Images (PNG, JPEG) and folders.")
+    var inputs: [String]
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var postProcessing: PostProcessingArguments
+
+    @Option(help: "Theme name (Themes/, $XDG_CONFIG_HOME/maskscope/themes).")
+    var theme = "default"
+
+    func run() throws {
+        let exitCode = try reportingErrors { () throws -> Int32 in
+            guard isatty(1) != 0, isatty(0) != 0 else {
+                throw ValidationError("explore needs a terminal (stdin and stdout are not both one); to write results to files use `maskscope segment`")
+            }
+            let images = try ImageInputs.collect(inputs)
+            guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(inputs.joined(separator: ", "))") }
+            let chosenTheme = try ThemeLoader.load(named: theme)
+            let model = try modelOptions.load()
+            let stuff = try postProcessing.stuff(labels: model.config.labels).ids
+            let worker = InferenceWorker(images: images, model: model, options: postProcessing.options, stuff: stuff)
+            return runLoop(worker: worker, theme: chosenTheme, images: images, modelName: model.location.name)
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    func runLoop(worker: InferenceWorker, theme: Theme, images: [ImageInput], modelName: String) -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        let terminal = CursesTerminal(environment: environment)
+        defer { terminal.restore() }
+        let composer = FrameComposer(theme: theme, plainChrome: ColorCapability.chromeWithoutColor(environment: environment))
+        var state = ExplorerState()
+        state.imageCount = images.count
+        var message = ""
+        var shownDocument: Int? = nil
+        var lastRegion = (column: 0, row: 0, columns: 0, rows: 0)
+        while !state.quitRequested {
+            worker.request(state.imageIndex)
+            let current = worker.result(state.imageIndex)
+            if case .done(let document)? = current, shownDocument != state.imageIndex {
+                shownDocument = state.imageIndex
+                state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
+            }
+            var document: ExplorerDocument?
+            var status = message
+            switch current {
+            case .done(let d)?: document = d
+            case .failed(let error)?: status = "\(images[state.imageIndex].path): \(error)"
+            case nil: status = "running the model on \(images[state.imageIndex].path)… \(String(format: "%.1f", worker.elapsed)) s"
+            }
+            if let document {
+                state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
+            }
+            let size = terminal.size
+            let frame = composer.compose(state: state, document: document, columns: size.columns, rows: size.rows,
+                                         title: "\(images[state.imageIndex].path) · \(modelName)", message: status)
+            lastRegion = frame.imageRegion
+            terminal.present(frame)
+
+            guard let input = terminal.nextInput() else { continue }
+            message = ""
+            switch input {
+            case .interrupt: state.quitRequested = true
+            case .suspend: terminal.suspend()
+            case .resize, .redraw: terminal.invalidate()
+            case .click(let column, let row):
+                guard let document, lastRegion.columns > 0,
+                      column >= lastRegion.column, column < lastRegion.column + lastRegion.columns,
+                      row >= lastRegion.row, row < lastRegion.row + lastRegion.rows else { continue }
+                let x = (column - lastRegion.column) * document.image.width / lastRegion.columns
+                let y = (row - lastRegion.row) * 2 * document.image.height / (2 * lastRegion.rows)
+                if let listRow = document.row(atX: x, y: y, view: state.view) {
+                    state = ExplorerReducer.reduce(state, .select(row: listRow))
+                }
+            case .key(.character("e")):
+                if let document {
+                    do {
+                        message = "exported " + (try ExplorerExport.export(document: document, state: state, theme: theme, directory: "."))
+                    } catch {
+                        message = "export failed: \(error)"
+                    }
+                }
+            case .key(let key):
+                let before = state.imageIndex
+                state = ExplorerReducer.reduce(state, .key(key))
+                if state.imageIndex != before { shownDocument = nil }
+            }
+        }
+        return 0
+    }
+}
+
+/// Runs the model on the images one at a time on its own thread, the requested image first;
+/// results are kept for the session.
+final class InferenceWorker: @unchecked Sendable {
+    enum Result { case done(ExplorerDocument), failed(String) }
+
+    private let lock = NSLock()
+    private var results: [Int: Result] = [:]
+    private var wanted = 0
+    private var started = DispatchTime.now()
+    private let images: [ImageInput]
+
+    init(images: [ImageInput], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>) {
+        self.images = images
+        let thread = Thread { [unowned self] in
+            while true {
+                let next: Int? = self.lock.withLock {
+                    if results[wanted] == nil { return wanted }
+                    return images.indices.first { results[$0] == nil }
+                }
+                guard let index = next else { return }
+                self.lock.withLock { started = DispatchTime.now() }
+                let result: Result
+                do {
+                    let picture = try loadImage(path: images[index].path)
+                    result = .done(ExplorerDocument.make(name: (images[index].outputStem as NSString).lastPathComponent, image: picture,
+                                                         model: model, options: options, stuff: stuff))
+                } catch {
+                    result = .failed("\(error)")
+                }
+                self.lock.withLock { results[index] = result }
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func request(_ index: Int) { lock.withLock { wanted = index } }
+    func result(_ index: Int) -> Result? { lock.withLock { results[index] } }
+    var elapsed: Double { lock.withLock { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 } }
+}
