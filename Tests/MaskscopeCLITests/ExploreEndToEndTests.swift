@@ -1,0 +1,128 @@
+// The explorer as a person uses it: the real binary inside tmux (pinned TERM, COLORTERM, locale and
+// a 200×60 window), keys sent with send-keys, the screen read with capture-pane.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Imaging
+import TestSupport
+import Testing
+
+/// A detached tmux session running one command; torn down at the end.
+final class TmuxSession {
+    let name = "maskscope-test-\(UUID().uuidString.prefix(8))"
+    let socket: String
+
+    init(command: String, columns: Int = 200, rows: Int = 60) throws {
+        socket = NSTemporaryDirectory() + "tmux-\(name)"
+        // The tmux server this starts would inherit an output pipe and keep it open forever.
+        try tmux(["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
+        try tmux(["set-option", "-t", name, "remain-on-exit", "on"], capture: false)
+    }
+
+    /// Runs tmux through the shell: Foundation's Process waits forever on a client whose server
+    /// daemonised from it, so output goes through a file instead of a pipe.
+    @discardableResult
+    func tmux(_ arguments: [String], capture: Bool = true) throws -> String {
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let output = socket + ".out"
+        let line = (["tmux", "-S", socket] + arguments).map(quote).joined(separator: " ")
+            + (capture ? " > \(quote(output))" : " > /dev/null") + " 2>/dev/null < /dev/null"
+        _ = system(line)
+        guard capture else { return "" }
+        defer { unlink(output) }
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys, capture: false) }
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+    func screenWithColors() throws -> String { try tmux(["capture-pane", "-p", "-e", "-t", name]) }
+    var exited: Bool { ((try? tmux(["list-panes", "-t", name, "-F", "#{pane_dead}"])) ?? "").hasPrefix("1") }
+
+    /// Polls until `condition` holds for the screen (the explorer redraws every 50 ms).
+    func waitFor(_ what: String, seconds: Double = 20, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \(what); screen:\n\(last)")
+        return last
+    }
+
+    deinit {
+        _ = try? tmux(["kill-server"], capture: false)
+        try? FileManager.default.removeItem(atPath: socket)
+    }
+}
+
+@Suite("maskscope explore in tmux", .serialized)
+struct ExploreEndToEndTests {
+    @Test("views, selection, decoder layers, help, export and quit, as a person sees them")
+    func session() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let command = "cd \(directory) && env TERM=xterm-256color COLORTERM=truecolor LC_ALL=C.UTF-8 \(maskscopeExecutable()) explore "
+            + "\(fixturePath("reference/images/scene-200x150.png")) --model \(fixturePath("models/tiny-w7")) "
+            + "--threshold 0.3 --mask-threshold 0.3 --stuff-labels sky,grass"
+        let session = try TmuxSession(command: command)
+
+        var screen = try session.waitFor("the first result") { $0.contains("panoptic ·") && $0.contains("segment") }
+        #expect(screen.contains("maskscope · ") && screen.contains("? help · q quit"))
+        #expect(screen.contains("\u{2580}"), "the picture is drawn with half blocks")
+        // Truecolour cells reach the terminal (tmux re-encodes them as 38;2;r;g;b).
+        #expect(try session.screenWithColors().contains("38;2;"))
+
+        try session.send("3")
+        screen = try session.waitFor("the semantic view") { $0.contains(" semantic ·") }
+        #expect(screen.contains("class"))
+
+        try session.send("5")
+        screen = try session.waitFor("the queries view") { $0.contains(" queries · 12 queries") }
+        #expect(screen.contains("fate") && screen.contains("q") && screen.contains("layer 9/9"))
+        try session.send("Down")
+        try session.send("[")
+        try session.send("[")
+        screen = try session.waitFor("layer 7") { $0.contains("layer 7/9") }
+        #expect(screen.contains("predicts") && screen.contains("next layer attends at 1/"))
+
+        try session.send("?")
+        screen = try session.waitFor("the help") { $0.contains("decoder layer") && $0.contains("keys") }
+        try session.send("x")   // any key closes help
+        _ = try session.waitFor("help closed") { !$0.contains("this help") }
+
+        try session.send("e")
+        screen = try session.waitFor("the export message") { $0.contains("exported ./") }
+        let exported = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".png") }
+        #expect(exported.count == 1 && exported[0].hasPrefix("scene-200x150.queries.q") && exported[0].hasSuffix(".layer7.png"), "\(exported)")
+        if let file = exported.first {
+            let picture = try loadImage(path: directory + "/" + file)
+            #expect(picture.width == 200 && picture.height == 150)
+        }
+
+        try session.send("q")
+        let deadline = Date().addingTimeInterval(5)
+        while !session.exited && Date() < deadline { usleep(100_000) }
+        #expect(session.exited, "q quits")
+    }
+
+    @Test("a terminal that is too small gets a message, not garbage")
+    func tooSmall() throws {
+        let command = "env TERM=xterm-256color LC_ALL=C.UTF-8 \(maskscopeExecutable()) explore "
+            + "\(fixturePath("reference/images/scene-200x150.png")) --model \(fixturePath("models/tiny-w7"))"
+        let session = try TmuxSession(command: command, columns: 50, rows: 12)
+        let screen = try session.waitFor("the size message") { $0.contains("terminal too small") }
+        #expect(screen.contains("need 60×16"))
+        try session.send("q")
+    }
+
+    @Test("stdout that is not a terminal is refused with a pointer to segment")
+    func notATerminal() throws {
+        let result = try runMaskscope(["explore", fixturePath("reference/images/scene-200x150.png"), "--model", fixturePath("models/tiny-w7")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("needs a terminal") && result.stderr.contains("maskscope segment"), "\(result.stderr)")
+    }
+}
