@@ -16,7 +16,7 @@ public final class CursesTerminal {
     private var previous: CellGrid?
     private var previousRegion = (column: 0, row: 0, columns: 0, rows: 0)
     private var pairs: [Int64: Int32] = [:]
-    private var nearest: [RGBColor: Int] = [:]
+    private var encoder: CellEncoder
 
     /// Starts curses on the terminal; call `restore()` (also done on signals) before exiting.
     public init(environment: [String: String]) {
@@ -36,6 +36,7 @@ public final class CursesTerminal {
         mouseinterval(0)
         wtimeout(mw_stdscr(), 50)   // poll: inference results arrive while no key is pressed
         capability = ColorCapability.detect(environment: environment, terminfoColors: Int(mw_colors()))
+        encoder = CellEncoder(capability: capability, utf8: utf8)
         TerminalRestore.install()
     }
 
@@ -85,9 +86,9 @@ public final class CursesTerminal {
         for (column, row) in cells {
             let cell = grid[column, row]
             if cursor != (column, row) { out += "\u{1B}[\(row + 1);\(column + 1)H" }
-            let sgr = sgrFor(cell)
+            let sgr = encoder.sgr(cell)
             if sgr != lastSGR { out += sgr; lastSGR = sgr }
-            out += utf8 ? String(cell.glyph) : " "
+            out += encoder.glyph(cell)
             cursor = (column + 1, row)
         }
         out += "\u{1B}[0m\u{1B}8"
@@ -101,45 +102,13 @@ public final class CursesTerminal {
         bytes.removeAll()
     }
 
-    func sgrFor(_ cell: Cell) -> String {
-        var parts: [String] = []
-        func code(_ color: CellColor, foreground: Bool) {
-            guard case .rgb(var c) = color else { parts.append(foreground ? "39" : "49"); return }
-            if !utf8 && foreground { return }
-            if !utf8, case .rgb(let fg) = cell.foreground, cell.glyph != " " {
-                // Without ▀ the cell shows one colour: the mean of its two halves.
-                c = RGBColor(r: UInt8((Int(fg.r) + Int(c.r)) / 2), g: UInt8((Int(fg.g) + Int(c.g)) / 2), b: UInt8((Int(fg.b) + Int(c.b)) / 2))
-            }
-            switch capability {
-            case .trueColor: parts.append("\(foreground ? 38 : 48);2;\(c.r);\(c.g);\(c.b)")
-            case .palette256: parts.append("\(foreground ? 38 : 48);5;\(index256(c))")
-            case .palette16, .palette8: parts.append(String((foreground ? 30 : 40) + basicIndex(c)))
-            }
-        }
-        code(cell.foreground, foreground: true)
-        code(cell.background, foreground: false)
-        return "\u{1B}[" + parts.joined(separator: ";") + "m"
-    }
-
-    func index256(_ color: RGBColor) -> Int {
-        if let known = nearest[color] { return known }
-        let index = ColorQuantizer.nearest256(color)
-        nearest[color] = index
-        return index
-    }
-
-    /// The nearest of the 8 basic colours (bit 0 red, 1 green, 2 blue).
-    func basicIndex(_ c: RGBColor) -> Int {
-        (c.r > 127 ? 1 : 0) | (c.g > 127 ? 2 : 0) | (c.b > 127 ? 4 : 0)
-    }
-
     /// A colour pair for chrome colours (nearest palette entries; −1 = terminal default).
     func pair(_ foreground: CellColor, _ background: CellColor) -> Int32 {
         func index(_ color: CellColor) -> Int32 {
             guard case .rgb(let c) = color else { return -1 }
             switch capability {
-            case .trueColor, .palette256: return mw_colors() >= 256 ? Int32(index256(c)) : Int32(basicIndex(c))
-            case .palette16, .palette8: return Int32(basicIndex(c))
+            case .trueColor, .palette256: return mw_colors() >= 256 ? Int32(encoder.index256(c)) : Int32(encoder.basicIndex(c))
+            case .palette16, .palette8: return Int32(encoder.basicIndex(c))
             }
         }
         let (f, b) = (index(foreground), index(background))

@@ -78,3 +78,27 @@ struct RenderingTests {
         }
     }
 }
+
+@Suite("Cell encoding per colour capability")
+struct CellEncodingTests {
+    let cell = Cell(glyph: "\u{2580}", foreground: .rgb(RGBColor(r: 255, g: 0, b: 0)), background: .rgb(RGBColor(r: 0, g: 0, b: 255)))
+
+    @Test("24-bit, 256-colour and 8-colour sequences for the same half-block cell")
+    func modes() {
+        var truecolor = CellEncoder(capability: .trueColor, utf8: true)
+        #expect(truecolor.sgr(cell) == "\u{1B}[38;2;255;0;0;48;2;0;0;255m" && truecolor.glyph(cell) == "\u{2580}")
+        var palette = CellEncoder(capability: .palette256, utf8: true)
+        #expect(palette.sgr(cell) == "\u{1B}[38;5;196;48;5;21m")   // pure red and blue are cube corners
+        var basic = CellEncoder(capability: .palette8, utf8: true)
+        #expect(basic.sgr(cell) == "\u{1B}[31;44m")
+        var plain = CellEncoder(capability: .trueColor, utf8: true)
+        #expect(plain.sgr(Cell(glyph: "x")) == "\u{1B}[39;49m")
+    }
+
+    @Test("without UTF-8 a half block becomes a space in the mean colour")
+    func ascii() {
+        var encoder = CellEncoder(capability: .trueColor, utf8: false)
+        #expect(encoder.glyph(cell) == " ")
+        #expect(encoder.sgr(cell) == "\u{1B}[48;2;127;0;127m")
+    }
+}
