@@ -52,7 +52,8 @@ public final class CursesTerminal {
     public func present(_ frame: ComposedFrame) {
         let grid = frame.grid
         let region = frame.imageRegion
-        if previousRegion != region { previous = nil }
+        // ncurses never knew about the old picture cells: when the region moves, repaint everything.
+        if previousRegion != region { invalidate() }
         let changed = grid.changedPositions(since: previous)
         func inRegion(_ c: Int, _ r: Int) -> Bool {
             c >= region.column && c < region.column + region.columns && r >= region.row && r < region.row + region.rows
