@@ -14,9 +14,9 @@ deps:
 build: deps
 	swift build -c release
 
-# Install what is missing, build, and run the model on a sample.
+# Install what is missing, build, and open the explorer on a sample image.
 run: build
-	.build/release/maskscope predict $(IMAGE) --model $(MODEL)
+	.build/release/maskscope explore $(IMAGE) --model $(MODEL) --threshold 0.3 --mask-threshold 0.3 --stuff-labels sky,grass
 
 # Install what is missing, build, and run every test.
 test: deps

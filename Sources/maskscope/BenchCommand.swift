@@ -7,6 +7,8 @@ import Foundation
 import Imaging
 import Mask2Former
 import Segmentation
+import Explorer
+import Themes
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -38,12 +40,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs after one warm-up run.")
     var runs = 5
 
+    @Flag(help: "Time the explorer's redraw after a key press (compose + damage diff at 200×60 cells) instead of inference.")
+    var redraw = false
+
     func validate() throws {
         if (image == nil) == (size == nil) { throw ValidationError("give either an IMAGE or --size HxW") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
     }
 
     func run() throws {
+        if redraw { return try reportingErrors { try benchmarkRedraw() } }
         try reportingErrors {
             let model = try modelOptions.load()
             let processor = ImageProcessor(config: model.processorConfig)
@@ -137,5 +143,38 @@ struct BenchCommand: ParsableCommand {
                 out[i] = Float(Int64(bitPattern: state >> 11) % 4000) / 1000 - 2
             }
         }
+    }
+
+    /// What a key press costs in the explorer, without a terminal: compose the next frame at
+    /// 200×60 cells for a sequence of keys and diff it against the previous one.
+    func benchmarkRedraw() throws {
+        guard let image else { throw ValidationError("--redraw needs an IMAGE") }
+        let model = try modelOptions.load()
+        let picture = try loadImage(path: image)
+        let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
+        let document = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
+        let composer = FrameComposer(theme: Theme.standard)
+        var state = ExplorerState()
+        state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
+        let keys: [ExplorerKey] = [.character("2"), .down, .down, .character("3"), .down, .character("5"), .down, .character("["),
+                                   .character("["), .character("]"), .character("a"), .character("4"), .up, .character("+")]
+        var previous: CellGrid?
+        var samples: [Double] = []
+        var changed = 0
+        for round in 0...max(1, runs) {
+            for key in keys {
+                let (_, seconds) = measure {
+                    state = ExplorerReducer.reduce(state, .key(key))
+                    state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
+                    let frame = composer.compose(state: state, document: document, columns: 200, rows: 60, title: "bench", message: "")
+                    changed = frame.grid.changedPositions(since: previous).count
+                    previous = frame.grid
+                }
+                if round > 0 { samples.append(seconds) }
+            }
+        }
+        samples.sort()
+        print(String(format: "redraw after a key press at 200×60 cells (%d presses): median %.2f ms, max %.2f ms (last frame changed %d cells)",
+                     samples.count, samples[samples.count / 2] * 1000, samples[samples.count - 1] * 1000, changed))
     }
 }
