@@ -29,9 +29,11 @@ public struct ExplorerDocument: Sendable {
 
     /// Runs the model on `image` and post-processes at the image's resolution.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
-                            stuff: Set<Int>) -> ExplorerDocument {
+                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) -> ExplorerDocument {
+        progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
-        let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true))
+        let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
+        progress?("post-processing")
         let size = OutputSize(height: image.height, width: image.width)
         let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)
         let final = predictions.final

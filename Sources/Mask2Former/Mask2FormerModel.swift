@@ -10,9 +10,12 @@ public struct ForwardOptions: Sendable {
     public var keepCrossAttention = false
     /// Keep the backbone and pixel-decoder outputs (parity tests, inspection).
     public var keepIntermediates = false
-    public init(keepCrossAttention: Bool = false, keepIntermediates: Bool = false) {
+    /// Told the name of each stage as it starts ("backbone", "pixel decoder", "decoder layer 3/9").
+    public var progress: (@Sendable (String) -> Void)?
+    public init(keepCrossAttention: Bool = false, keepIntermediates: Bool = false, progress: (@Sendable (String) -> Void)? = nil) {
         self.keepCrossAttention = keepCrossAttention
         self.keepIntermediates = keepIntermediates
+        self.progress = progress
     }
 }
 
@@ -57,11 +60,13 @@ public final class Mask2FormerModel: Sendable {
             defer { clock = now; operations = count }
             return (Double(now - clock) / 1e9, count - operations)
         }
+        options.progress?("backbone")
         let features = backbone(pixelValues)
         (timings.backbone, timings.backboneOperations) = lap()
+        options.progress?("pixel decoder")
         let pixels = pixelDecoder(features)
         (timings.pixelDecoder, timings.pixelDecoderOperations) = lap()
-        let (layers, traces) = decoder(pixels, keepCrossAttention: options.keepCrossAttention)
+        let (layers, traces) = decoder(pixels, keepCrossAttention: options.keepCrossAttention, progress: options.progress)
         (timings.transformerDecoder, timings.transformerDecoderOperations) = lap()
         return Predictions(
             layers: layers, decoderLayers: traces,

@@ -66,7 +66,7 @@ struct ExploreCommand: ParsableCommand {
             switch current {
             case .done(let d)?: document = d
             case .failed(let error)?: status = "\(images[state.imageIndex].path): \(error)"
-            case nil: status = "running the model on \(images[state.imageIndex].path)… \(String(format: "%.1f", worker.elapsed)) s"
+            case nil: status = "running the model on \(images[state.imageIndex].path): \(worker.progress)"
             }
             if let document {
                 state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
@@ -119,6 +119,7 @@ final class InferenceWorker: @unchecked Sendable {
     private var results: [Int: Result] = [:]
     private var wanted = 0
     private var started = DispatchTime.now()
+    private var stage = ""
     private let images: [ImageInput]
 
     init(images: [ImageInput], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>) {
@@ -130,12 +131,13 @@ final class InferenceWorker: @unchecked Sendable {
                     return images.indices.first { results[$0] == nil }
                 }
                 guard let index = next else { return }
-                self.lock.withLock { started = DispatchTime.now() }
+                self.lock.withLock { started = DispatchTime.now(); stage = "decoding the image" }
                 let result: Result
                 do {
                     let picture = try loadImage(path: images[index].path)
                     result = .done(ExplorerDocument.make(name: (images[index].outputStem as NSString).lastPathComponent, image: picture,
-                                                         model: model, options: options, stuff: stuff))
+                                                         model: model, options: options, stuff: stuff,
+                                                         progress: { [unowned self] stage in self.lock.withLock { self.stage = stage } }))
                 } catch {
                     result = .failed("\(error)")
                 }
@@ -148,5 +150,8 @@ final class InferenceWorker: @unchecked Sendable {
 
     func request(_ index: Int) { lock.withLock { wanted = index } }
     func result(_ index: Int) -> Result? { lock.withLock { results[index] } }
-    var elapsed: Double { lock.withLock { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 } }
+    /// "pixel decoder, 1.4 s": the stage running now and the time since this image started.
+    var progress: String {
+        lock.withLock { stage + String(format: ", %.1f s", Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
+    }
 }

@@ -29,7 +29,8 @@ struct MaskedAttentionDecoder: Sendable {
         head = try MaskHead(config: config, weights: weights)
     }
 
-    func callAsFunction(_ pixels: PixelDecoderOutput, keepCrossAttention: Bool) -> (layers: [LayerPrediction], traces: [DecoderLayerTrace]) {
+    func callAsFunction(_ pixels: PixelDecoderOutput, keepCrossAttention: Bool,
+                        progress: (@Sendable (String) -> Void)? = nil) -> (layers: [LayerPrediction], traces: [DecoderLayerTrace]) {
         let levels = pixels.multiScaleFeatures
         let sizes = levels.map { ($0.shape[1], $0.shape[2]) }
         var memories: [Tensor] = []
@@ -46,6 +47,7 @@ struct MaskedAttentionDecoder: Sendable {
         var predictions = [head.predict(state: state, maskFeatures: pixels.maskFeatures)]
         var traces: [DecoderLayerTrace] = []
         for (j, layer) in layers.enumerated() {
+            progress?("decoder layer \(j + 1)/\(layers.count)")
             let level = j % 3
             let (height, width) = sizes[level]
             let (mask, opened) = attentionMask(maskLogits: predictions[j].maskLogits, height: height, width: width)
