@@ -38,8 +38,10 @@ public struct FrameComposer: Sendable {
         grid.write(pad(" maskscope · " + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"), bold: true)
         let panelWidth = min(44, max(30, columns / 3))
         let paneColumns = columns - panelWidth - 1
+        // The queries view adds the per-layer filmstrip and the layer line under the picture.
+        let filmstripRows = state.view == .queries ? LayerFilmstrip.pictureRows + 1 : 0
         let layerLine = state.view == .queries ? 1 : 0
-        let paneRows = rows - 2 - layerLine
+        let paneRows = rows - 2 - layerLine - filmstripRows
         var region = (column: 0, row: 1, columns: 0, rows: 0)
 
         guard let document else {
@@ -71,8 +73,11 @@ public struct FrameComposer: Sendable {
                        foreground: selected ? ui("background") : ui("text"), background: selected ? ui("selection") : .terminalDefault, bold: selected)
         }
 
-        // The decoder-layer line of the queries view.
+        // The filmstrip and decoder-layer line of the queries view.
         if state.view == .queries, state.selection < document.queries.count {
+            LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
+                                into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
+                                highlight: ui("selection"), dim: ui("dim"))
             grid.write(pad(layerDescription(document: document, state: state), paneColumns), column: 0, row: rows - 2, foreground: ui("accent"))
         }
         // Status line.
