@@ -90,6 +90,7 @@ struct ExploreEndToEndTests {
         try session.send("[")
         screen = try session.waitFor("layer 7") { $0.contains("layer 7/9") }
         #expect(screen.contains("predicts") && screen.contains("next layer attends at 1/"))
+        #expect(screen.contains("L0 query") && screen.contains("L9"), "the per-layer filmstrip")
 
         try session.send("?")
         screen = try session.waitFor("the help") { $0.contains("decoder layer") && $0.contains("keys") }
