@@ -7,20 +7,46 @@ import Segmentation
 import Themes
 
 public enum ExplorerExport {
-    /// Writes the PNG into `directory` and returns its path.
-    public static func export(document: ExplorerDocument, state: ExplorerState, theme: Theme, directory: String) throws -> String {
-        let pane = ImagePane(document: document, state: state, theme: theme)
-        // The same renderer as the pane, at full resolution (one pixel per image pixel).
-        let rows = (document.image.height + 1) / 2
-        var picture = pane.render(columns: document.image.width, rows: rows)
-        if picture.height != document.image.height {
-            picture = try RGBImage(width: picture.width, height: document.image.height,
-                                   pixels: Array(picture.pixels.prefix(picture.width * document.image.height * 3)))
-        }
+    /// Writes the PNG (and, in the queries view, the filmstrip PNG) into `directory`; returns the paths.
+    public static func export(document: ExplorerDocument, state: ExplorerState, theme: Theme, directory: String) throws -> [String] {
         var name = document.name + "." + state.view.title
+        var paths = [try write(fullResolution(document: document, state: state, theme: theme), directory: directory,
+                               name: state.view == .queries && state.selection < document.queries.count
+                                   ? name + ".q\(document.queries[state.selection].query).layer\(state.shownLayer)" : name)]
         if state.view == .queries, state.selection < document.queries.count {
-            name += ".q\(document.queries[state.selection].query).layer\(state.shownLayer)"
+            // Every layer side by side, 8 pixels apart: how the query's mask forms.
+            let frames = (0..<state.layerCount).map { layer -> RGBImage in
+                var at = state
+                at.layer = layer
+                return fullResolution(document: document, state: at, theme: theme)
+            }
+            let gap = 8, width = frames.count * document.image.width + (frames.count - 1) * gap, height = document.image.height
+            var pixels = [UInt8](repeating: 0, count: width * height * 3)
+            for (index, frame) in frames.enumerated() {
+                let left = index * (document.image.width + gap)
+                for y in 0..<height {
+                    for x in 0..<frame.width {
+                        for c in 0..<3 { pixels[3 * (y * width + left + x) + c] = frame.pixels[3 * (y * frame.width + x) + c] }
+                    }
+                }
+            }
+            name += ".q\(document.queries[state.selection].query).filmstrip"
+            paths.append(try write(try RGBImage(width: width, height: height, pixels: pixels), directory: directory, name: name))
         }
+        return paths
+    }
+
+    /// The pane's renderer at the image's resolution (one pixel per image pixel).
+    static func fullResolution(document: ExplorerDocument, state: ExplorerState, theme: Theme) -> RGBImage {
+        let picture = ImagePane(document: document, state: state, theme: theme)
+            .render(columns: document.image.width, rows: (document.image.height + 1) / 2)
+        guard picture.height != document.image.height else { return picture }
+        return (try? RGBImage(width: picture.width, height: document.image.height,
+                              pixels: Array(picture.pixels.prefix(picture.width * document.image.height * 3)))) ?? picture
+    }
+
+    /// `<name>.png`, or `<name>-1.png`, `<name>-2.png`, … when taken; never overwrites.
+    static func write(_ picture: RGBImage, directory: String, name: String) throws -> String {
         for attempt in 0..<1000 {
             let path = directory + "/" + name + (attempt == 0 ? "" : "-\(attempt)") + ".png"
             do {

@@ -96,6 +96,7 @@ struct ExploreCommand: ParsableCommand {
                 if let document {
                     do {
                         message = "exported " + (try ExplorerExport.export(document: document, state: state, theme: theme, directory: "."))
+                            .joined(separator: ", ")
                     } catch {
                         message = "export failed: \(error)"
                     }

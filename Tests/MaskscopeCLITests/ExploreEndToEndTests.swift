@@ -99,12 +99,17 @@ struct ExploreEndToEndTests {
 
         try session.send("e")
         screen = try session.waitFor("the export message") { $0.contains("exported ./") }
-        let exported = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".png") }
-        #expect(exported.count == 1 && exported[0].hasPrefix("scene-200x150.queries.q") && exported[0].hasSuffix(".layer7.png"), "\(exported)")
-        if let file = exported.first {
-            let picture = try loadImage(path: directory + "/" + file)
+        let exported = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".png") }.sorted()
+        // The view at the image's resolution, and the filmstrip: 10 layers of 200 px, 8 px apart.
+        #expect(exported.count == 2, "\(exported)")
+        if let view = exported.first(where: { $0.hasSuffix(".layer7.png") }) {
+            let picture = try loadImage(path: directory + "/" + view)
             #expect(picture.width == 200 && picture.height == 150)
-        }
+        } else { Issue.record("no view export in \(exported)") }
+        if let strip = exported.first(where: { $0.hasSuffix(".filmstrip.png") }) {
+            let picture = try loadImage(path: directory + "/" + strip)
+            #expect(picture.width == 10 * 200 + 9 * 8 && picture.height == 150)
+        } else { Issue.record("no filmstrip export in \(exported)") }
 
         try session.send("q")
         let deadline = Date().addingTimeInterval(5)
