@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Segmentation"], swiftSettings: vectorCode),
         // The explorer with no terminal: frames of cells, blitting, colour handling (issue 5, in progress).
         .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging", "Mask2Former", "TensorCore"]),
-        .target(name: "CursesTerminal", dependencies: ["Explorer", "CNCursesW", "Imaging"]),
+        .target(name: "CursesTerminal", dependencies: ["Explorer", "CNCursesW", "Imaging", "FileIO"]),
         .executableTarget(
             name: "maskscope",
             dependencies: [

@@ -5,6 +5,7 @@
 
 import CNCursesW
 import Explorer
+import FileIO
 import Imaging
 #if canImport(Glibc)
 import Glibc
@@ -93,14 +94,8 @@ public final class CursesTerminal {
             cursor = (column + 1, row)
         }
         out += "\u{1B}[0m\u{1B}8"
-        var bytes = Array(out.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if written <= 0 { if errno == EINTR { continue }; break }
-            offset += written
-        }
-        bytes.removeAll()
+        // A failed write to the terminal leaves nothing to report to: the next full repaint redraws it.
+        try? Array(out.utf8).withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
     }
 
     /// A colour pair for chrome colours (nearest palette entries; −1 = terminal default).

@@ -24,6 +24,10 @@ public struct ExplorerDocument: Sendable {
     public let panoptic: PanopticResult
     public let semantic: LabelMap
     public let instances: [InstancePrediction]
+    /// The instances painted into one map (index per pixel, −1 none), for the instance view.
+    public let instanceMap: LabelMap
+    /// Semantic classes present, largest first, with their pixel counts.
+    public let semanticClasses: [(label: Int, pixels: Int)]
     /// All queries, best score first.
     public let queries: [QueryRow]
 
@@ -44,19 +48,19 @@ public struct ExplorerDocument: Sendable {
             return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
                             area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
         }
+        let semantic = semanticSegmentation(final, size: size, options: options)
+        let instances = instanceSegmentation(final, size: size, options: options)
+        let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
+            .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
             name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, panoptic: panoptic,
-            semantic: semanticSegmentation(final, size: size, options: options),
-            instances: instanceSegmentation(final, size: size, options: options),
+            semantic: semantic, instances: instances,
+            instanceMap: instanceLabelMap(instances, width: image.width, height: image.height),
+            semanticClasses: classes,
             queries: rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) })
     }
 
     public func labelName(_ label: Int) -> String {
         label >= 0 && label < labels.count ? labels[label] : "no object"
-    }
-
-    /// Semantic classes present, largest first, with their pixel counts.
-    public var semanticClasses: [(label: Int, pixels: Int)] {
-        semantic.histogram().map { (Int($0.key), $0.value) }.sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
     }
 }

@@ -67,12 +67,7 @@ struct ImagePane {
     func labelMap() -> LabelMap {
         switch state.view {
         case .semantic: return document.semantic
-        case .instance:
-            var map = LabelMap(width: document.image.width, height: document.image.height, filledWith: -1)
-            for (index, instance) in document.instances.enumerated().reversed() {
-                for i in instance.mask.bits.indices where instance.mask.bits[i] != 0 { map.values[i] = Int32(index) }
-            }
-            return map
+        case .instance: return document.instanceMap
         default: return document.panoptic.map
         }
     }

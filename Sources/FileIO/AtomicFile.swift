@@ -80,7 +80,8 @@ public enum AtomicFile {
     }
 }
 
-/// Writes bytes to a descriptor handed out by `AtomicFile.write(to:_:)`.
+/// Writes every byte to a descriptor (a temporary file from `AtomicFile.write(to:_:)`, or the terminal),
+/// retrying interrupted and partial writes; `path` names it in errors.
 public func writeAll(fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
     try AtomicFile.writeAll(fd: fd, buffer, path: path)
 }

@@ -72,6 +72,16 @@ public func instanceSegmentation(_ prediction: LayerPrediction, size: OutputSize
     return instances.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
 }
 
+/// Instances painted into one map (value = index in `instances`, −1 = none), lower scores first so
+/// the best instance is on top where masks overlap. `instances` are best first, as returned above.
+public func instanceLabelMap(_ instances: [InstancePrediction], width: Int, height: Int) -> LabelMap {
+    var map = LabelMap(width: width, height: height, filledWith: -1)
+    for (index, instance) in instances.enumerated().reversed() {
+        for i in instance.mask.bits.indices where instance.mask.bits[i] != 0 { map.values[i] = Int32(index) }
+    }
+    return map
+}
+
 /// PyTorch's legacy `mode="nearest"`: source index `min(⌊dst · (in/out)⌋, in − 1)` with the scale in f32.
 func resizeNearest(_ mask: BinaryMask, height: Int, width: Int) -> BinaryMask {
     func sources(input: Int, output: Int) -> [Int] {

@@ -54,16 +54,3 @@ func argmaxOverChannels(_ scores: Tensor, into output: UnsafeMutablePointer<Int3
         }
     }
 }
-
-extension Tensor {
-    /// The logistic function in place, as torch computes it in f32.
-    mutating func applySigmoid() {
-        let count = self.count
-        withUnsafeMutableBufferPointer { xp in
-            let p = SendablePointer(xp.baseAddress!)
-            parallelFor(count, minimumChunk: 1 << 15) { range in
-                for i in range { p.pointer[i] = sigmoid(p.pointer[i]) }
-            }
-        }
-    }
-}

@@ -45,16 +45,31 @@ func encodeJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
     return Array(try encoder.encode(value)) + [0x0A]
 }
 
+/// The COCO panoptic PNG encoding: segment id = R + 256·G + 256²·B.
+public func panopticPNGImage(ids: [Int32], width: Int, height: Int) throws -> RGBImage {
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    for (i, id) in ids.enumerated() {
+        let value = Int(id)
+        pixels[3 * i] = UInt8(value & 0xFF); pixels[3 * i + 1] = UInt8((value >> 8) & 0xFF); pixels[3 * i + 2] = UInt8((value >> 16) & 0xFF)
+    }
+    return try RGBImage(width: width, height: height, pixels: pixels)
+}
+
+/// Segment ids of a COCO panoptic PNG (the inverse of `panopticPNGImage`).
+public func panopticIDs(_ png: RGBImage) -> [Int32] {
+    var ids = [Int32](repeating: 0, count: png.width * png.height)
+    for i in ids.indices {
+        let r = Int32(png.pixels[3 * i]), g = Int32(png.pixels[3 * i + 1]), b = Int32(png.pixels[3 * i + 2])
+        ids[i] = r | (g << 8) | (b << 16)
+    }
+    return ids
+}
+
 public enum ResultWriter {
     /// `<base>.png` with id = R + 256·G + 256²·B and `<base>.json` with the segments.
     public static func writePanoptic(_ result: PanopticResult, labels: [String], imageID: String, basePath: String,
                                      overwrite: OverwritePolicy) throws {
         let map = result.map
-        var pixels = [UInt8](repeating: 0, count: map.width * map.height * 3)
-        for (i, id) in map.values.enumerated() {
-            let value = Int(id)
-            pixels[3 * i] = UInt8(value & 0xFF); pixels[3 * i + 1] = UInt8((value >> 8) & 0xFF); pixels[3 * i + 2] = UInt8((value >> 16) & 0xFF)
-        }
         let pngName = basePath + ".png"
         let annotation = CocoPanopticAnnotation(
             image_id: imageID, file_name: (pngName as NSString).lastPathComponent,
@@ -65,7 +80,7 @@ public enum ResultWriter {
                                     iscrowd: 0, score: rounded6(segment.score))
             })
         try checkWritable([pngName, basePath + ".json"], overwrite: overwrite)
-        try writePNG(try RGBImage(width: map.width, height: map.height, pixels: pixels), to: pngName, overwrite: overwrite)
+        try writePNG(try panopticPNGImage(ids: map.values, width: map.width, height: map.height), to: pngName, overwrite: overwrite)
         try AtomicFile.write(try encodeJSON(annotation), to: basePath + ".json", overwrite: overwrite)
     }
 

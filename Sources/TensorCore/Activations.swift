@@ -31,6 +31,19 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The logistic function in place, as torch computes it in f32.
+    public mutating func applySigmoid() {
+        let count = self.count
+        withUnsafeMutableBufferPointer { xp in
+            let p = SendablePointer(xp.baseAddress!)
+            parallelFor(count, minimumChunk: 1 << 15) { range in
+                for i in range { p.pointer[i] = sigmoid(p.pointer[i]) }
+            }
+        }
+    }
+}
+
 /// The logistic function as PyTorch computes it in f32: `1 / (1 + exp(−x))`.
 @inline(__always)
 public func sigmoid(_ x: Float) -> Float {

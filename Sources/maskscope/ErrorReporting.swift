@@ -6,9 +6,13 @@ import Glibc
 #endif
 
 func printError(_ message: String) {
-    var line = "maskscope: " + message + "\n"
-    // write(2) on descriptor 2: unbuffered, and no shared FILE* state to reason about.
-    line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    writeStandardError("maskscope: " + message + "\n")
+}
+
+/// write(2) on descriptor 2: unbuffered, and no shared FILE* state to reason about.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
 }
 
 /// Runs a command body, turning thrown errors into one stderr line and exit status 1.

@@ -165,11 +165,7 @@ struct EvalCommand: ParsableCommand {
               detections: [DetectedInstance], width: Int, height: Int, policy: OverwritePolicy) throws {
         let base = folder + "/" + imageID
         try ResultWriter.checkWritable([base + ".panoptic.png", base + ".panoptic.json", base + ".semantic.png", base + ".instances.json"], overwrite: policy)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for (i, id) in panoptic.enumerated() {
-            pixels[3 * i] = UInt8(id & 0xFF); pixels[3 * i + 1] = UInt8((id >> 8) & 0xFF); pixels[3 * i + 2] = UInt8((id >> 16) & 0xFF)
-        }
-        try writePNG(try RGBImage(width: width, height: height, pixels: pixels), to: base + ".panoptic.png", overwrite: policy)
+        try writePNG(try panopticPNGImage(ids: panoptic, width: width, height: height), to: base + ".panoptic.png", overwrite: policy)
         let annotation: [String: Any] = [
             "image_id": imageID, "file_name": imageID + ".panoptic.png",
             "segments_info": segments.map { ["id": $0.id, "category_id": $0.categoryID, "iscrowd": 0] },
@@ -193,16 +189,6 @@ struct EvalCommand: ParsableCommand {
         /// Ground-truth category index per pixel (−1: no category).
         var semantic: [Int32]
         var detections: [DetectedInstance]
-    }
-
-    /// Segment ids of a COCO panoptic PNG: R + 256·G + 256²·B.
-    func panopticIDs(_ png: RGBImage) -> [Int32] {
-        var ids = [Int32](repeating: 0, count: png.width * png.height)
-        for i in ids.indices {
-            let r = Int32(png.pixels[3 * i]), g = Int32(png.pixels[3 * i + 1]), b = Int32(png.pixels[3 * i + 2])
-            ids[i] = r | (g << 8) | (b << 16)
-        }
-        return ids
     }
 
     /// Runs the model and maps its labels to the ground truth's categories.

@@ -22,10 +22,10 @@ final class ProgressReporter {
         done += 1
         if let error { failed.append((path, error)) }
         if interactive {
-            if let error { write("\r\u{1B}[K" + "maskscope: \(error)\n") }
+            if let error { writeStandardError("\r\u{1B}[K" + "maskscope: \(error)\n") }
             drawBar()
         } else {
-            write("[\(done)/\(total)] " + (error.map { "failed: \($0)" } ?? "\(path): ok\(note)") + "\n")
+            writeStandardError("[\(done)/\(total)] " + (error.map { "failed: \($0)" } ?? "\(path): ok\(note)") + "\n")
         }
     }
 
@@ -36,8 +36,8 @@ final class ProgressReporter {
         let width = 30
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        write("\r\u{1B}[K\(bar) \(done)/\(total) · \(String(format: "%.2f", rate)) img/s · ETA \(formatSeconds(remaining))")
-        if done == total { write("\n") }
+        writeStandardError("\r\u{1B}[K\(bar) \(done)/\(total) · \(String(format: "%.2f", rate)) img/s · ETA \(formatSeconds(remaining))")
+        if done == total { writeStandardError("\n") }
     }
 
     var summary: String {
@@ -45,11 +45,6 @@ final class ProgressReporter {
         var text = "done \(done - failed.count), failed \(failed.count), \(formatSeconds(elapsed))"
         if !failed.isEmpty { text += " — failed: " + failed.map(\.path).joined(separator: ", ") }
         return text
-    }
-
-    private func write(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in _ = Glibc.write(2, buffer.baseAddress, buffer.count) }
     }
 }
 

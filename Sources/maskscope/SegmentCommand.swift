@@ -183,11 +183,7 @@ struct SegmentCommand: ParsableCommand {
         if task == .instance || task == .all {
             let instances = instanceSegmentation(prediction, size: size, options: options)
             try ResultWriter.writeInstances(instances, labels: labels, imageID: imageID, path: base + ".instances.json", overwrite: policy)
-            // Paint lower scores first so the best instance is on top.
-            var map = LabelMap(width: picture.width, height: picture.height, filledWith: -1)
-            for (index, instance) in instances.enumerated().reversed() {
-                for i in instance.mask.bits.indices where instance.mask.bits[i] != 0 { map.values[i] = Int32(index) }
-            }
+            let map = instanceLabelMap(instances, width: picture.width, height: picture.height)
             let overlay = try renderOverlay(image: picture, map: map, style: style) { $0 < 0 ? nil : style.palette.color(Int($0)) }
             try writePNG(overlay, to: base + ".instances.overlay.png", overwrite: policy)
         }
