@@ -52,7 +52,8 @@ GROUND = [GRASS, WATER, SAND]
 THINGS = [4, 5, 6, 7, 8]
 DISC, SQUARE, TRIANGLE, STAR, RING = THINGS
 
-SPLIT_SEEDS = {"train": 1_000_003, "val": 2_000_003, "test": 3_000_017}
+SPLIT_SEEDS = {"train": 1_000_003, "val": 2_000_003, "test": 3_000_017,
+               "sample": 4_000_037}  # sample: the scenes shipped in SampleImages/
 
 MIN_VISIBLE_PIXELS = 40       # an object occluded below this is removed from the scene (not drawn)
 MIN_VISIBLE_FRACTION = 0.15   # ... or below this fraction of its own area
@@ -459,6 +460,7 @@ def main(argv=None):
     g.add_argument("--train", type=int, default=0, help="train scenes to write (training generates them on the fly)")
     g.add_argument("--val", type=int, default=500)
     g.add_argument("--test", type=int, default=500)
+    g.add_argument("--sample", type=int, default=0, help="sample scenes (SampleImages/ ships a few of them)")
     p = sub.add_parser("preview", help="image | semantic | panoptic strips of a few scenes")
     p.add_argument("--out", required=True)
     p.add_argument("--split", default="test", choices=sorted(SPLIT_SEEDS))
@@ -466,7 +468,7 @@ def main(argv=None):
     p.add_argument("--start", type=int, default=0)
     a = ap.parse_args(argv)
     if a.cmd == "generate":
-        for split in ("train", "val", "test"):
+        for split in ("train", "val", "test", "sample"):
             n = getattr(a, split)
             if n > 0:
                 write_split(a.out, split, n)
