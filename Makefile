@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-MODEL ?= Tests/Fixtures/models/tiny-w7
-IMAGE ?= Tests/Fixtures/reference/images/scene-200x150.png
+# `make run ARGS="explore photos/ --model org/name"` passes arguments on; none opens the default
+# model (Models/shapes-swin) on the sample scenes (SampleImages/shapes).
+ARGS ?=
 REF_VENV ?= ../maskscope-ref-venv
 
 .PHONY: run test build deps bench fixtures
@@ -14,9 +15,9 @@ deps:
 build: deps
 	swift build -c release
 
-# Install what is missing, build, and open the explorer on a sample image.
+# Install what is missing, build, and open the explorer on the default model and the sample scenes.
 run: build
-	.build/release/maskscope explore $(IMAGE) --model $(MODEL) --threshold 0.3 --mask-threshold 0.3 --stuff-labels sky,grass
+	.build/release/maskscope $(ARGS)
 
 # Install what is missing, build, and run every test.
 test: deps

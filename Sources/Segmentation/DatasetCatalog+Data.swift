@@ -1872,4 +1872,58 @@ let embeddedDatasetJSON: [String: String] = [
   "title": "Mapillary Vistas v1.2 (65 classes)"
 }
 """###,
+    "shapes-world": ###"""
+{
+  "labels": [
+    {
+      "id": 0,
+      "isthing": false,
+      "name": "sky"
+    },
+    {
+      "id": 1,
+      "isthing": false,
+      "name": "grass"
+    },
+    {
+      "id": 2,
+      "isthing": false,
+      "name": "water"
+    },
+    {
+      "id": 3,
+      "isthing": false,
+      "name": "sand"
+    },
+    {
+      "id": 4,
+      "isthing": true,
+      "name": "disc"
+    },
+    {
+      "id": 5,
+      "isthing": true,
+      "name": "square"
+    },
+    {
+      "id": 6,
+      "isthing": true,
+      "name": "triangle"
+    },
+    {
+      "id": 7,
+      "isthing": true,
+      "name": "star"
+    },
+    {
+      "id": 8,
+      "isthing": true,
+      "name": "ring"
+    }
+  ],
+  "name": "shapes-world",
+  "source": "Tools/shapes-world/shapes_world.py CATEGORIES (the default model in Models/shapes-swin)",
+  "title": "Shapes world (Maskscope's synthetic scenes, 9 classes)"
+}
+"""###,
 ]

@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Measure PQ, SQ, RQ, semantic mIoU and mask AP on a COCO-panoptic-layout dataset.")
 
-    @Option(help: ArgumentHelp("A checkpoint folder or cached hub repo id to run on the images.", valueName: "folder|org/name"))
+    @Option(help: ArgumentHelp("A checkpoint folder or cached hub repo id to run on the images. "
+        + "Default (without --predictions): $MASKSCOPE_MODEL, else the shipped shapes-world model.", valueName: "folder|org/name"))
     var model: String?
     @Option(help: ArgumentHelp(
         "Score saved predictions instead of running a model: <image_id>.panoptic.png/.json, <image_id>.semantic.png, "
@@ -63,8 +64,8 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if (model == nil) == (predictions == nil) { throw ValidationError("give either --model (with --images) or --predictions") }
-        if model != nil && images == nil { throw ValidationError("--model needs --images") }
+        if model != nil && predictions != nil { throw ValidationError("give either --model (with --images) or --predictions, not both") }
+        if predictions == nil && images == nil { throw ValidationError("running a model needs --images (or score saved predictions with --predictions)") }
         if predictions != nil && savePredictions != nil { throw ValidationError("--save-predictions goes with --model") }
     }
 
@@ -79,7 +80,7 @@ struct EvalCommand: ParsableCommand {
             } catch {
                 throw FileError.unreadable(path: panopticJSON, reason: "\(error.localizedDescription)")
             }
-            let loaded = try model.map { try Mask2FormerModel(model: $0) }
+            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel()) : nil
             let labels = loaded?.config.labels ?? []
             let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
             // Model label → ground-truth category, by name.

@@ -19,8 +19,8 @@ struct ExploreCommand: ParsableCommand {
         commandName: "explore",
         abstract: "Open the terminal explorer on images: views, segments, every query, every decoder layer.")
 
-    @Argument(help: "Images (PNG, JPEG) and folders.")
-    var inputs: [String]
+    @Argument(help: "Images (PNG, JPEG) and folders. Default: the shapes-world scenes in SampleImages/shapes.")
+    var inputs: [String] = []
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var postProcessing: PostProcessingArguments
@@ -33,8 +33,9 @@ struct ExploreCommand: ParsableCommand {
             guard isatty(1) != 0, isatty(0) != 0 else {
                 throw ValidationError("explore needs a terminal (stdin and stdout are not both one); to write results to files use `maskscope segment`")
             }
-            let images = try ImageInputs.collect(inputs)
-            guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(inputs.joined(separator: ", "))") }
+            let paths = inputs.isEmpty ? [try ShippedAssets.sampleImages()] : inputs
+            let images = try ImageInputs.collect(paths)
+            guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(paths.joined(separator: ", "))") }
             let chosenTheme = try ThemeLoader.load(named: theme)
             let model = try modelOptions.load()
             let stuff = try postProcessing.stuff(labels: model.config.labels).ids

@@ -19,7 +19,8 @@ struct DatasetCatalogTests {
     }
 
     @Test("class and stuff counts", arguments: [("coco-panoptic", 133, 53), ("ade20k-150", 150, 50),
-                                                ("cityscapes-19", 19, 11), ("mapillary-vistas-65", 65, 28)])
+                                                ("cityscapes-19", 19, 11), ("mapillary-vistas-65", 65, 28),
+                                                ("shapes-world", 9, 4)])
     func counts(_ name: String, _ classes: Int, _ stuff: Int) throws {
         let dataset = try #require(DatasetCatalog.named(name))
         #expect(dataset.labels.count == classes)

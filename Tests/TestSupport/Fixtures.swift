@@ -12,3 +12,10 @@ public let fixturesDirectory: String = {
 public func fixturePath(_ relative: String) -> String {
     fixturesDirectory + "/" + relative
 }
+
+/// The repository root (the folder holding Package.swift, SampleImages/, Models/).
+public let repositoryRoot: String = {
+    var parts = fixturesDirectory.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(2)
+    return parts.joined(separator: "/")
+}()

@@ -21,9 +21,10 @@ public func maskscopeExecutable() -> String {
 }
 
 /// Runs `maskscope arguments…` with no stdin, returning status and both outputs.
-public func runMaskscope(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+public func runMaskscope(_ arguments: [String], executable: String = maskscopeExecutable(),
+                         environment: [String: String]? = nil) throws -> CommandResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: maskscopeExecutable())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()

@@ -245,6 +245,19 @@ MAPILLARY_VISTAS = [
 ]
 
 
+def shapes_world_rows():
+    """The classes of Maskscope's own synthetic dataset, read from the generator itself (its
+    CATEGORIES literal; parsed, not imported, so this script needs no numpy)."""
+    import ast
+    path = Path(__file__).resolve().parents[1] / "shapes-world" / "shapes_world.py"
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "CATEGORIES":
+            rows = ast.literal_eval(node.value)
+            assert [r["id"] for r in rows] == list(range(len(rows))), path
+            return [(r["name"], r["isthing"]) for r in rows]
+    raise AssertionError(f"{path}: no CATEGORIES")
+
+
 def catalogue(name, title, source, rows):
     """rows: iterable of (name, isthing) in contiguous id order."""
     labels = [{"id": i, "name": n, "isthing": bool(t)} for i, (n, t) in enumerate(rows)]
@@ -274,6 +287,10 @@ def catalogues():
             f"MAPILLARY_VISTAS_SEM_SEG_CATEGORIES (names as in {LABEL_FILES} "
             "mapillary-vistas-id2label.json)",
             MAPILLARY_VISTAS),
+        catalogue(
+            "shapes-world", "Shapes world (Maskscope's synthetic scenes, 9 classes)",
+            "Tools/shapes-world/shapes_world.py CATEGORIES (the default model in Models/shapes-swin)",
+            shapes_world_rows()),
     ]
 
 
@@ -283,6 +300,7 @@ EXPECTED = {
     "ade20k-150": (150, 100),
     "cityscapes-19": (19, 8),
     "mapillary-vistas-65": (65, 37),
+    "shapes-world": (9, 5),
 }
 
 
