@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
     ]

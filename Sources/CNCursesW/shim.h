@@ -15,6 +15,15 @@ static inline int mw_colors(void) { return COLORS; }
 static inline attr_t mw_a_bold(void) { return A_BOLD; }
 static inline mmask_t mw_button1_pressed(void) { return BUTTON1_PRESSED | BUTTON1_CLICKED; }
 static inline mmask_t mw_all_mouse_events(void) { return ALL_MOUSE_EVENTS; }
+/// The wheel: xterm reports it as buttons 4 (up) and 5 (down), pressed only.
+static inline mmask_t mw_wheel_up(void) { return BUTTON4_PRESSED; }
+static inline mmask_t mw_wheel_down(void) {
+#if NCURSES_MOUSE_VERSION > 1
+    return BUTTON5_PRESSED;
+#else
+    return 0;
+#endif
+}
 /// One cell: a wide character with a colour pair and attributes.
 static inline int mw_put_cell(WINDOW *win, int y, int x, wchar_t ch, int pair, attr_t attrs) {
     wchar_t text[2] = { ch, 0 };

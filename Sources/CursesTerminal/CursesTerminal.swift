@@ -33,7 +33,7 @@ public final class CursesTerminal {
         curs_set(0)
         start_color()
         use_default_colors()
-        mousemask(mw_button1_pressed(), nil)
+        mousemask(mw_button1_pressed() | mw_wheel_up() | mw_wheel_down(), nil)
         mouseinterval(0)
         wtimeout(mw_stdscr(), 50)   // poll: inference results arrive while no key is pressed
         capability = ColorCapability.detect(environment: environment, terminfoColors: Int(mw_colors()))
@@ -135,6 +135,10 @@ public final class CursesTerminal {
             case KEY_MOUSE:
                 var event = MEVENT()
                 guard getmouse(&event) == OK else { return nil }
+                if event.bstate & mw_wheel_up() != 0 { return .wheel(up: true, column: Int(event.x), row: Int(event.y)) }
+                if mw_wheel_down() != 0 && event.bstate & mw_wheel_down() != 0 {
+                    return .wheel(up: false, column: Int(event.x), row: Int(event.y))
+                }
                 return .click(column: Int(event.x), row: Int(event.y))
             default: return nil
             }
@@ -166,5 +170,6 @@ public final class CursesTerminal {
 public enum TerminalInput: Equatable {
     case key(ExplorerKey)
     case click(column: Int, row: Int)
+    case wheel(up: Bool, column: Int, row: Int)
     case resize, interrupt, suspend, redraw
 }

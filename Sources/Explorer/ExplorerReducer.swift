@@ -12,6 +12,8 @@ public enum ExplorerReducer {
             if let layer = s.layer { s.layer = layer >= s.layerCount - 1 ? nil : layer }
         case .select(let row):
             if row >= 0 && row < s.listCount { s.selection = row }
+        case .zoom(let factor, let x, let y):
+            s.viewport.zoom(by: factor, aroundX: x, y: y)
         case .key(let key):
             reduce(&s, key: key)
         }
@@ -48,6 +50,14 @@ public enum ExplorerReducer {
             case "f": s.onlySelected.toggle()
             case "n": if s.imageIndex + 1 < s.imageCount { s.imageIndex += 1; resetForNewImage(&s) }
             case "p": if s.imageIndex > 0 { s.imageIndex -= 1; resetForNewImage(&s) }
+            case "z": s.viewport.zoom(by: 2)
+            case "Z": s.viewport.zoom(by: 0.5)
+            case "0": s.viewport = Viewport()
+            // Pan by a quarter of what is visible (vi directions).
+            case "h": s.viewport.pan(x: -0.25, y: 0)
+            case "l": s.viewport.pan(x: 0.25, y: 0)
+            case "k": s.viewport.pan(x: 0, y: -0.25)
+            case "j": s.viewport.pan(x: 0, y: 0.25)
             case "?": s.showHelp = true
             default: break
             }
@@ -63,6 +73,7 @@ public enum ExplorerReducer {
 
     static func resetForNewImage(_ s: inout ExplorerState) {
         s.selection = 0
+        s.viewport = Viewport()
         s.layer = nil
         s.showDetails = false
     }

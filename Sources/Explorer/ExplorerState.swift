@@ -33,6 +33,8 @@ public struct ExplorerState: Sendable, Equatable {
     public var opacity: Float = 0.55
     public var showBoundaries = true
     public var onlySelected = false
+    /// Zoom and pan of the image pane.
+    public var viewport = Viewport()
     public var showDetails = false
     public var showHelp = false
     public var imageIndex = 0

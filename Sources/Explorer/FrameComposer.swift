@@ -11,6 +11,30 @@ public struct ComposedFrame: Sendable {
     public var grid: CellGrid
     /// Where the picture is (cells): the backend paints this region with its own colour writer.
     public var imageRegion: (column: Int, row: Int, columns: Int, rows: Int)
+    /// The part of the image the picture shows (zoom and pan), and the image's size.
+    public var visible = PixelRectangle(x: 0, y: 0, width: 0, height: 0)
+    public var imageSize = (width: 0, height: 0)
+
+    /// The image pixel under the centre of a cell, or nil outside the picture.
+    public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
+        guard let (fx, fy) = paneFraction(column: column, row: row) else { return nil }
+        return (min(visible.x + visible.width - 1, visible.x + Int(fx * Double(visible.width))),
+                min(visible.y + visible.height - 1, visible.y + Int(fy * Double(visible.height))))
+    }
+
+    /// The point under the centre of a cell as fractions of the whole image (where a wheel zooms).
+    public func imageFraction(column: Int, row: Int) -> (x: Double, y: Double)? {
+        guard let (fx, fy) = paneFraction(column: column, row: row), imageSize.width > 0, imageSize.height > 0 else { return nil }
+        return ((Double(visible.x) + fx * Double(visible.width)) / Double(imageSize.width),
+                (Double(visible.y) + fy * Double(visible.height)) / Double(imageSize.height))
+    }
+
+    private func paneFraction(column: Int, row: Int) -> (Double, Double)? {
+        let r = imageRegion
+        guard r.columns > 0, r.rows > 0, column >= r.column, column < r.column + r.columns, row >= r.row, row < r.row + r.rows
+        else { return nil }
+        return ((Double(column - r.column) + 0.5) / Double(r.columns), (Double(row - r.row) + 0.5) / Double(r.rows))
+    }
 }
 
 public struct FrameComposer: Sendable {
@@ -83,13 +107,16 @@ public struct FrameComposer: Sendable {
         // Status line.
         let counts = "\(items.count) \(state.view == .queries ? "queries" : "items")"
         let status = " \(state.view.title) · \(counts) · opacity \(Int((state.opacity * 100).rounded()))% · boundaries \(state.showBoundaries ? "on" : "off")"
+            + (state.viewport.zoom > 1 ? " · zoom \(Int(state.viewport.zoom))×" : "")
             + (state.imageCount > 1 ? " · image \(state.imageIndex + 1)/\(state.imageCount)" : "") + " · ? help · q quit"
             + (message.isEmpty ? "" : " · " + message)
         grid.write(pad(status, columns), column: 0, row: rows - 1, foreground: ui("text"), background: plainChrome ? .terminalDefault : .rgb(RGBColor(r: 0x30, g: 0x30, b: 0x30)))
 
         if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.action }) }
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
-        return ComposedFrame(grid: grid, imageRegion: region)
+        return ComposedFrame(grid: grid, imageRegion: region,
+                             visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
+                             imageSize: (document.image.width, document.image.height))
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"

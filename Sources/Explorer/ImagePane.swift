@@ -1,7 +1,12 @@
-// The picture the image pane shows for a state: the photo downscaled by area averaging, tinted by
-// the current view's segments (label maps sampled by nearest, never interpolated), the selection
-// highlighted, and for the queries view the selected query's mask at the chosen decoder layer with
-// the region the next layer's cross-attention is limited to.
+// The picture the image pane shows for a state: the visible part of the photo (zoom and pan)
+// downscaled by area averaging, tinted by the current view's segments, the selection highlighted,
+// and for the queries view the selected query's mask at the chosen decoder layer with the region
+// the next layer's cross-attention is limited to.
+//
+// Tints are blended at a working resolution of up to 4×4 samples per pane pixel (label maps
+// sampled by nearest, never interpolated) and then area-averaged down, so a half-cell that a mask
+// covers partly gets that share of its colour. Boundaries are drawn afterwards at pane resolution,
+// where a one-pixel line is what a person can see.
 
 import Imaging
 import Segmentation
@@ -13,54 +18,105 @@ struct ImagePane {
     let state: ExplorerState
     let theme: Theme
 
+    /// Samples per pane pixel and axis for the tint: coverage is resolved in steps of 1/16.
+    static let coverageSamples = 4
+
     /// The pane's picture at `columns × 2·rows` pixels.
     func render(columns: Int, rows: Int) -> RGBImage {
-        let width = columns, height = 2 * rows
-        let base = boxDownscale(document.image, width: width, height: height)
-        guard state.view != .image, width > 0, height > 0 else { return base }
-        var pixels = base.pixels
-        let sourceX = (0..<width).map { min(document.image.width - 1, Int((Double($0) + 0.5) * Double(document.image.width) / Double(width))) }
-        let sourceY = (0..<height).map { min(document.image.height - 1, Int((Double($0) + 0.5) * Double(document.image.height) / Double(height))) }
-        func blend(_ i: Int, _ color: RGBColor, _ alpha: Float) {
-            for (c, v) in [color.r, color.g, color.b].enumerated() {
-                pixels[3 * i + c] = UInt8(max(0, min(255, (Float(pixels[3 * i + c]) * (1 - alpha) + Float(v) * alpha).rounded())))
+        let width = max(0, columns), height = max(0, 2 * rows)
+        let visible = state.viewport.rectangle(width: document.image.width, height: document.image.height)
+        let photo = document.image.cropped(x: visible.x, y: visible.y, width: visible.width, height: visible.height)
+        guard state.view != .image, width > 0, height > 0 else { return boxDownscale(photo, width: width, height: height) }
+
+        let workWidth = min(visible.width, Self.coverageSamples * width)
+        let workHeight = min(visible.height, Self.coverageSamples * height)
+        var work = boxDownscale(photo, width: workWidth, height: workHeight)
+        if state.view == .queries {
+            tintQuery(&work, visible: visible)
+            var picture = boxDownscale(work, width: width, height: height)
+            outlineAttentionRegion(&picture, visible: visible)
+            return picture
+        }
+        let map = labelMap()
+        let tints = segmentTints()
+        tint(&work, map: map, visible: visible, tints: tints)
+        var picture = boxDownscale(work, width: width, height: height)
+        drawBoundaries(&picture, map: map, visible: visible)
+        return picture
+    }
+
+    // MARK: segments
+
+    /// Colour and opacity (0…256) per map value + 1 (so −1, "nothing", is entry 0).
+    struct Tint { var r: Int32 = 0, g: Int32 = 0, b: Int32 = 0, alpha: Int32 = 0 }
+
+    func segmentTints() -> [Tint] {
+        let maximum: Int
+        switch state.view {
+        case .panoptic: maximum = Int(document.panoptic.segments.map(\.id).max() ?? 0)
+        case .semantic: maximum = document.labels.count - 1
+        case .instance: maximum = document.instances.count - 1
+        default: maximum = -1
+        }
+        let selected = selectedValue()
+        var tints = [Tint](repeating: Tint(), count: max(0, maximum) + 2)
+        for value in -1...max(-1, maximum) {
+            guard let color = colour(of: Int32(value), palette: theme.segments) else { continue }
+            let isSelected = selected == Int32(value)
+            if state.onlySelected && selected != nil && !isSelected { continue }
+            let opacity = selected == nil || isSelected ? state.opacity : state.opacity * 0.35
+            tints[value + 1] = Tint(r: Int32(color.r), g: Int32(color.g), b: Int32(color.b), alpha: Int32((opacity * 256).rounded()))
+        }
+        return tints
+    }
+
+    func tint(_ work: inout RGBImage, map: LabelMap, visible: PixelRectangle, tints: [Tint]) {
+        // Label maps have the image's size, so the rectangle's own pixels index them.
+        let sourceColumns = visible.columns(work.width), sourceRows = visible.rows(work.height)
+        let width = work.width
+        work.pixels.withUnsafeMutableBufferPointer { pixels in
+            map.values.withUnsafeBufferPointer { values in
+                for y in 0..<work.height {
+                    let row = sourceRows[y] * map.width
+                    for x in 0..<width {
+                        let entry = Int(values[row + sourceColumns[x]]) + 1
+                        guard entry >= 0, entry < tints.count else { continue }
+                        let t = tints[entry]
+                        guard t.alpha > 0 else { continue }
+                        blend(pixels, (y * width + x) * 3, t)
+                    }
+                }
             }
         }
-        func set(_ i: Int, _ color: RGBColor) { pixels[3 * i] = color.r; pixels[3 * i + 1] = color.g; pixels[3 * i + 2] = color.b }
+    }
 
-        if state.view == .queries {
-            drawQuery(width: width, height: height, blend: blend, set: set)
-            return (try? RGBImage(width: width, height: height, pixels: pixels)) ?? base
-        }
-        // Segment value per pane pixel, its colour, and which value is selected.
-        let map = labelMap()
+    func drawBoundaries(_ picture: inout RGBImage, map: LabelMap, visible: PixelRectangle) {
         let selected = selectedValue()
+        guard state.showBoundaries || selected != nil else { return }
+        let width = picture.width, height = picture.height
+        let sourceColumns = visible.columns(width), sourceRows = visible.rows(height)
         var values = [Int32](repeating: -1, count: width * height)
-        for y in 0..<height { for x in 0..<width { values[y * width + x] = map.values[sourceY[y] * map.width + sourceX[x]] } }
+        for y in 0..<height { for x in 0..<width { values[y * width + x] = map.values[sourceRows[y] * map.width + sourceColumns[x]] } }
         let palette = theme.segments
-        for i in values.indices {
-            let v = values[i]
-            guard let color = colour(of: v, palette: palette) else { continue }
-            let isSelected = selected == v
-            if state.onlySelected && selected != nil && !isSelected { continue }
-            blend(i, color, selected == nil || isSelected ? state.opacity : state.opacity * 0.35)
-        }
-        if state.showBoundaries || selected != nil {
+        let selectionColor = theme.ui["selection"] ?? theme.boundary
+        let line = Tint(r: Int32(theme.boundary.r), g: Int32(theme.boundary.g), b: Int32(theme.boundary.b), alpha: 205)
+        picture.pixels.withUnsafeMutableBufferPointer { pixels in
             for y in 0..<height {
                 for x in 0..<width {
                     let v = values[y * width + x]
                     let right = x + 1 < width ? values[y * width + x + 1] : v
                     let below = y + 1 < height ? values[(y + 1) * width + x] : v
                     guard right != v || below != v else { continue }
-                    let touchesSelection = selected != nil && (v == selected || right == selected || below == selected)
-                    if touchesSelection { set(y * width + x, theme.ui["selection"] ?? theme.boundary) }
-                    else if state.showBoundaries && !state.onlySelected && (colour(of: v, palette: palette) != nil || colour(of: right, palette: palette) != nil) {
-                        blend(y * width + x, theme.boundary, 0.8)
+                    let i = (y * width + x) * 3
+                    if selected != nil && (v == selected || right == selected || below == selected) {
+                        pixels[i] = selectionColor.r; pixels[i + 1] = selectionColor.g; pixels[i + 2] = selectionColor.b
+                    } else if state.showBoundaries && !state.onlySelected
+                                && (colour(of: v, palette: palette) != nil || colour(of: right, palette: palette) != nil) {
+                        blend(pixels, i, line)
                     }
                 }
             }
         }
-        return (try? RGBImage(width: width, height: height, pixels: pixels)) ?? base
     }
 
     /// The map the current view colours: panoptic segment ids, semantic classes, or instance indices.
@@ -92,51 +148,100 @@ struct ImagePane {
         }
     }
 
-    /// Queries view: the selected query's mask probability (or cross-attention) at the shown layer as a
-    /// heatmap, and the outline of the region the next layer may attend to.
-    func drawQuery(width: Int, height: Int,
-                   blend: (Int, RGBColor, Float) -> Void, set: (Int, RGBColor) -> Void) {
+    // MARK: queries
+
+    /// Queries view: the selected query's mask probability (or, toggled, its cross-attention) at the
+    /// shown layer as a heatmap.
+    func tintQuery(_ work: inout RGBImage, visible: PixelRectangle) {
         guard state.selection < document.queries.count else { return }
         let query = document.queries[state.selection].query
         let layer = state.shownLayer
         let traces = document.predictions.decoderLayers
-        // Heat source: layer `layer`'s mask probability, or (toggle) layer `layer`'s cross-attention.
-        var heat: (values: [Float], width: Int, height: Int)
+        // Heat source: layer `layer`'s mask probability, or layer `layer`'s cross-attention.
+        let heat: [Float], heatWidth: Int, heatHeight: Int
         if state.showCrossAttention, layer >= 1, let weights = traces[layer - 1].crossAttention {
             let plane = weights.shape[1] * weights.shape[2]
             let row = Array(weights.scalars[(query * plane)..<((query + 1) * plane)])
             let top = max(row.max() ?? 1, 1e-12)
-            heat = (row.map { $0 / top }, weights.shape[2], weights.shape[1])
+            (heat, heatWidth, heatHeight) = (row.map { $0 / top }, weights.shape[2], weights.shape[1])
         } else {
             let logits = document.predictions.layers[layer].maskLogits
             let plane = logits.shape[1] * logits.shape[2]
-            heat = (logits.scalars[(query * plane)..<((query + 1) * plane)].map { sigmoid($0) }, logits.shape[2], logits.shape[1])
+            (heat, heatWidth, heatHeight) = (logits.scalars[(query * plane)..<((query + 1) * plane)].map { sigmoid($0) },
+                                             logits.shape[2], logits.shape[1])
         }
-        for y in 0..<height {
-            for x in 0..<width {
-                let hx = min(heat.width - 1, Int((Double(x) + 0.5) * Double(heat.width) / Double(width)))
-                let hy = min(heat.height - 1, Int((Double(y) + 0.5) * Double(heat.height) / Double(height)))
-                let p = heat.values[hy * heat.width + hx]
-                blend(y * width + x, viridis(p), state.opacity * (0.25 + 0.75 * p))
+        // 65 steps of viridis and of the opacity ramp, looked up instead of computed per pixel.
+        let steps = 64
+        let ramp = (0...steps).map { step -> Tint in
+            let p = Float(step) / Float(steps), c = viridis(p)
+            return Tint(r: Int32(c.r), g: Int32(c.g), b: Int32(c.b), alpha: Int32((state.opacity * (0.25 + 0.75 * p) * 256).rounded()))
+        }
+        let grid = visible.scaled(toWidth: heatWidth, height: heatHeight, imageWidth: document.image.width,
+                                  imageHeight: document.image.height, samplesX: work.width, samplesY: work.height)
+        let width = work.width
+        work.pixels.withUnsafeMutableBufferPointer { pixels in
+            for y in 0..<work.height {
+                for x in 0..<width {
+                    let p = heat[grid.rows[y] * heatWidth + grid.columns[x]]
+                    let step = p.isNaN ? 0 : Int((max(0, min(1, p)) * Float(steps)).rounded())
+                    blend(pixels, (y * width + x) * 3, ramp[step])
+                }
             }
         }
-        // The attention region layer `layer + 1` used (built from this layer's mask), as an outline.
-        guard layer < traces.count else { return }
-        let trace = traces[layer]
+    }
+
+    /// The region layer `layer + 1`'s cross-attention was limited to (built from this layer's mask),
+    /// as an outline.
+    func outlineAttentionRegion(_ picture: inout RGBImage, visible: PixelRectangle) {
+        guard state.selection < document.queries.count else { return }
+        let query = document.queries[state.selection].query
+        let traces = document.predictions.decoderLayers
+        guard state.shownLayer < traces.count else { return }
+        let trace = traces[state.shownLayer]
         let plane = trace.width * trace.height
-        let open = (0..<plane).map { trace.attentionMask[query * plane + $0] == 0 }
-        func isOpen(_ x: Int, _ y: Int) -> Bool {
-            let tx = min(trace.width - 1, Int((Double(x) + 0.5) * Double(trace.width) / Double(width)))
-            let ty = min(trace.height - 1, Int((Double(y) + 0.5) * Double(trace.height) / Double(height)))
-            return open[ty * trace.width + tx]
+        let width = picture.width, height = picture.height
+        let grid = visible.scaled(toWidth: trace.width, height: trace.height, imageWidth: document.image.width,
+                                  imageHeight: document.image.height, samplesX: width, samplesY: height)
+        var open = [Bool](repeating: false, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width { open[y * width + x] = trace.attentionMask[query * plane + grid.rows[y] * trace.width + grid.columns[x]] == 0 }
         }
         let outline = theme.ui["accent"] ?? theme.boundary
         for y in 0..<height {
             for x in 0..<width {
-                let here = isOpen(x, y)
-                if (x + 1 < width && isOpen(x + 1, y) != here) || (y + 1 < height && isOpen(x, y + 1) != here) { set(y * width + x, outline) }
+                let here = open[y * width + x]
+                if (x + 1 < width && open[y * width + x + 1] != here) || (y + 1 < height && open[(y + 1) * width + x] != here) {
+                    picture[x, y] = outline
+                }
             }
         }
+    }
+}
+
+/// pixel = pixel·(1 − α) + tint·α with α = alpha/256, rounded.
+@inline(__always)
+private func blend(_ pixels: UnsafeMutableBufferPointer<UInt8>, _ i: Int, _ t: ImagePane.Tint) {
+    let keep = 256 - t.alpha
+    pixels[i] = UInt8(truncatingIfNeeded: (Int32(pixels[i]) * keep + t.r * t.alpha + 128) >> 8)
+    pixels[i + 1] = UInt8(truncatingIfNeeded: (Int32(pixels[i + 1]) * keep + t.g * t.alpha + 128) >> 8)
+    pixels[i + 2] = UInt8(truncatingIfNeeded: (Int32(pixels[i + 2]) * keep + t.b * t.alpha + 128) >> 8)
+}
+
+extension PixelRectangle {
+    /// For samples across this rectangle of an `imageWidth × imageHeight` image, the cells of a
+    /// `gridWidth × gridHeight` grid spread over the whole image (a mask at 1/4 or 1/32 resolution).
+    func scaled(toWidth gridWidth: Int, height gridHeight: Int, imageWidth: Int, imageHeight: Int,
+                samplesX: Int, samplesY: Int) -> (columns: [Int], rows: [Int]) {
+        // Sample centre in image coordinates, then the grid cell under it.
+        let columns = (0..<samplesX).map { i -> Int in
+            let position = Double(x) + (Double(i) + 0.5) * Double(width) / Double(samplesX)
+            return min(gridWidth - 1, max(0, Int(position * Double(gridWidth) / Double(imageWidth))))
+        }
+        let rows = (0..<samplesY).map { i -> Int in
+            let position = Double(y) + (Double(i) + 0.5) * Double(height) / Double(samplesY)
+            return min(gridHeight - 1, max(0, Int(position * Double(gridHeight) / Double(imageHeight))))
+        }
+        return (columns, rows)
     }
 }
 

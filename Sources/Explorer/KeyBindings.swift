@@ -15,6 +15,8 @@ public enum KeyBindings {
         KeyBinding(keys: "+ -", action: "overlay opacity"),
         KeyBinding(keys: "b", action: "boundaries on/off"),
         KeyBinding(keys: "f", action: "show only the selected segment"),
+        KeyBinding(keys: "z Z 0, wheel", action: "zoom in / out / whole image (the wheel zooms at the pointer)"),
+        KeyBinding(keys: "h j k l", action: "pan left / down / up / right when zoomed"),
         KeyBinding(keys: "n p", action: "next / previous image"),
         KeyBinding(keys: "e", action: "export the current view as PNG"),
         KeyBinding(keys: "?", action: "this help"),

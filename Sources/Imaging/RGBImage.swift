@@ -69,3 +69,19 @@ public struct RGBImage: Sendable, Equatable {
         contains(x: x, y: y) ? self[x, y] : nil
     }
 }
+
+extension RGBImage {
+    /// The pixels of the rectangle at (x, y), clipped to the image.
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> RGBImage {
+        let x0 = max(0, min(width, x)), y0 = max(0, min(height, y))
+        let x1 = max(x0, min(width, x + w)), y1 = max(y0, min(height, y + h))
+        if x0 == 0 && y0 == 0 && x1 == width && y1 == height { return self }
+        let outRowBytes = (x1 - x0) * 3
+        var out = [UInt8](repeating: 0, count: outRowBytes * (y1 - y0))
+        for row in y0..<y1 {
+            let from = (row * width + x0) * 3, to = (row - y0) * outRowBytes
+            out[to..<(to + outRowBytes)] = pixels[from..<(from + outRowBytes)]
+        }
+        return RGBImage(unchecked: x1 - x0, y1 - y0, out)
+    }
+}

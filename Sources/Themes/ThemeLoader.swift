@@ -8,19 +8,14 @@ import Imaging
 public enum ThemeLoader {
     /// The folders searched for `<name>.json`, in order.
     public static func searchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                         executablePath: String = CommandLine.arguments.first ?? "") -> [String] {
+                                         executableFolders: [String] = executableAncestors()) -> [String] {
         var directories: [String] = []
         if let custom = environment["MASKSCOPE_THEMES"], !custom.isEmpty { directories.append(custom) }
         let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
         directories.append(config + "/maskscope/themes")
         // .build/<config>/maskscope → the checkout's Themes/.
-        var folder = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = folder.appendingPathComponent("Themes").path
-            if isDirectory(candidate) { directories.append(candidate); break }
-            folder.deleteLastPathComponent()
-        }
+        if let folder = executableFolders.first(where: { isDirectory($0 + "/Themes") }) { directories.append(folder + "/Themes") }
         return directories
     }
 

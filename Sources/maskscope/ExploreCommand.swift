@@ -54,7 +54,7 @@ struct ExploreCommand: ParsableCommand {
         state.imageCount = images.count
         var message = ""
         var shownDocument: Int? = nil
-        var lastRegion = (column: 0, row: 0, columns: 0, rows: 0)
+        var lastFrame: ComposedFrame?
         while !state.quitRequested {
             worker.request(state.imageIndex)
             let current = worker.result(state.imageIndex)
@@ -75,7 +75,7 @@ struct ExploreCommand: ParsableCommand {
             let size = terminal.size
             let frame = composer.compose(state: state, document: document, columns: size.columns, rows: size.rows,
                                          title: "\(images[state.imageIndex].path) · \(modelName)", message: status)
-            lastRegion = frame.imageRegion
+            lastFrame = frame
             terminal.present(frame)
 
             guard let input = terminal.nextInput() else { continue }
@@ -85,14 +85,14 @@ struct ExploreCommand: ParsableCommand {
             case .suspend: terminal.suspend()
             case .resize, .redraw: terminal.invalidate()
             case .click(let column, let row):
-                guard let document, lastRegion.columns > 0,
-                      column >= lastRegion.column, column < lastRegion.column + lastRegion.columns,
-                      row >= lastRegion.row, row < lastRegion.row + lastRegion.rows else { continue }
-                let x = (column - lastRegion.column) * document.image.width / lastRegion.columns
-                let y = (row - lastRegion.row) * 2 * document.image.height / (2 * lastRegion.rows)
-                if let listRow = document.row(atX: x, y: y, view: state.view) {
+                guard let document, let point = lastFrame?.imagePixel(column: column, row: row) else { continue }
+                if let listRow = document.row(atX: point.x, y: point.y, view: state.view) {
                     state = ExplorerReducer.reduce(state, .select(row: listRow))
                 }
+            case .wheel(let up, let column, let row):
+                // Zoom where the pointer is; off the picture, around the centre.
+                let point = lastFrame?.imageFraction(column: column, row: row) ?? (0.5, 0.5)
+                state = ExplorerReducer.reduce(state, .zoom(factor: up ? 2 : 0.5, x: point.x, y: point.y))
             case .key(.character("e")):
                 if let document {
                     do {

@@ -1,6 +1,7 @@
 // What ships in the repository next to the binary: the default model and the sample images.
-// Found by walking up from the executable (`.build/release/maskscope` → the checkout), so a
-// fresh clone works with no configuration; MASKSCOPE_MODEL overrides the model.
+// Found by walking up from the executable (`.build/release/maskscope` → the checkout, see
+// FileIO.executableAncestors), so a fresh clone works with no configuration; MASKSCOPE_MODEL
+// overrides the model.
 
 import FileIO
 import Foundation
@@ -18,17 +19,17 @@ enum ShippedAssets {
     /// The model to use when no `--model` is given.
     static func defaultModel(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         if let chosen = environment["MASKSCOPE_MODEL"], !chosen.isEmpty { return chosen }
-        return try locate(modelFolder, marker: "config.json",
-                          what: "no --model given and the default model")
+        return try locate(modelFolder, marker: "config.json", what: "no --model given and the default model",
+                          remedy: "pass --model FOLDER or set MASKSCOPE_MODEL")
     }
 
     static func sampleImages() throws -> String {
-        try locate(sampleFolder, marker: nil, what: "the sample images")
+        try locate(sampleFolder, marker: nil, what: "no images given and the sample images", remedy: "pass images or folders")
     }
 
-    /// The first ancestor of the executable's folder that holds `relative` (and `relative/marker`).
-    private static func locate(_ relative: String, marker: String?, what: String) throws -> String {
-        let searched = ancestors(of: executableDirectory())
+    /// The first folder at or above the executable's that holds `relative` (and `relative/marker`).
+    private static func locate(_ relative: String, marker: String?, what: String, remedy: String) throws -> String {
+        let searched = executableAncestors()
         for root in searched {
             let candidate = root + "/" + relative
             if isDirectory(candidate), marker.map({ fileExists(candidate + "/" + $0) }) ?? true {
@@ -36,24 +37,6 @@ enum ShippedAssets {
             }
         }
         throw MissingAsset(description: "\(what) (\(relative)) was not found in \(searched.first ?? "the executable's folder") "
-                           + "or any folder above it; pass --model FOLDER or set MASKSCOPE_MODEL")
-    }
-
-    private static func executableDirectory() -> String {
-        // /proc/self/exe names the binary even when it was started through a symlink or $PATH.
-        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        return (resolved as NSString).deletingLastPathComponent
-    }
-
-    private static func ancestors(of directory: String) -> [String] {
-        var result: [String] = []
-        var current = URL(fileURLWithPath: directory).standardizedFileURL.path
-        while true {
-            result.append(current)
-            let parent = (current as NSString).deletingLastPathComponent
-            if parent == current || parent.isEmpty { return result }
-            current = parent
-        }
+                           + "or any folder above it; \(remedy)")
     }
 }
