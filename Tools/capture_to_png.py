@@ -69,7 +69,11 @@ def main(source, target):
         cols = max(cols, len(cells))
     image = Image.new("RGB", (cols * 8, len(rows) * 16), default_bg)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    # DejaVu Sans Mono when installed (it has ×, ·, arrows); Pillow's built-in font otherwise.
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 13)
+    except OSError:
+        font = ImageFont.load_default(size=13)
     for y, cells in enumerate(rows):
         for x, (ch, fg, bg) in enumerate(cells):
             box = (x * 8, y * 16, x * 8 + 7, y * 16 + 15)
@@ -77,7 +81,7 @@ def main(source, target):
             if ch == "\u2580":
                 draw.rectangle((x * 8, y * 16, x * 8 + 7, y * 16 + 7), fill=fg)
             elif ch.strip():
-                draw.text((x * 8, y * 16 + 2), ch, fill=fg, font=font)
+                draw.text((x * 8, y * 16 + 1), ch, fill=fg, font=font)
     image.save(target)
 
 
