@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
-        .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore"]),
+        .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore", "Imaging", "Segmentation"]),
     ]
 )

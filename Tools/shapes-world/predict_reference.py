@@ -35,6 +35,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--split-dir", required=True, help="a split folder with panoptic.json and images/")
+    ap.add_argument("--images", help="the images' folder (default: SPLIT_DIR/images)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=0.5)
@@ -54,7 +55,7 @@ def main(argv=None):
     images = doc["images"][: a.limit or None]
     for k, im in enumerate(images):
         stem = str(im["id"])
-        picture = Image.open(os.path.join(a.split_dir, "images", im["file_name"])).convert("RGB")
+        picture = Image.open(os.path.join(a.images or os.path.join(a.split_dir, "images"), im["file_name"])).convert("RGB")
         size = [(picture.height, picture.width)]
         with torch.no_grad():
             out = model(**proc(images=[picture], return_tensors="pt"))
