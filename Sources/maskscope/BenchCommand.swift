@@ -157,7 +157,8 @@ struct BenchCommand: ParsableCommand {
         var state = ExplorerState()
         state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
         let keys: [ExplorerKey] = [.character("2"), .down, .down, .character("3"), .down, .character("5"), .down, .character("["),
-                                   .character("["), .character("]"), .character("a"), .character("4"), .up, .character("+")]
+                                   .character("["), .character("]"), .character("a"), .character("4"), .up, .character("+"),
+                                   .character("z"), .character("l"), .character("Z"), .character("2")]
         var previous: CellGrid?
         var samples: [Double] = []
         var changed = 0
