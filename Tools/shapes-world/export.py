@@ -54,11 +54,46 @@ def fmt_metrics(m):
     return "\n".join(lines)
 
 
+def load_json(path):
+    if not path:
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_scenes(metrics_path):
+    """How many scenes the metrics cover (panoptic per-class counts are per segment, so use the images)."""
+    m = load_json(metrics_path)
+    return (m or {}).get("images", "?")
+
+
+def fmt_maskscope(ours, crosscheck):
+    """maskscope eval's figures (percent) and, if given, how far eval_reference.py's figures on the
+    predictions maskscope saved are from them."""
+    if not ours:
+        return "*(placeholder: run `maskscope eval` on the test split and re-export with --maskscope-metrics)*"
+    p, s, ap = ours["panoptic"], ours["semantic"], ours["mask_ap"]
+    text = (f"`maskscope eval` (Swift inference, Swift metrics) on the same scenes: **PQ {p['all']['pq']:.2f}** "
+            f"(things {p['things']['pq']:.2f}, stuff {p['stuff']['pq']:.2f}), SQ {p['all']['sq']:.2f}, RQ {p['all']['rq']:.2f}, "
+            f"**mIoU {s['miou']:.2f}**, mask AP {ap['ap']:.2f} (AP50 {ap['ap50']:.2f}, AP75 {ap['ap75']:.2f}).")
+    if crosscheck:
+        pairs = [(p[g][k], 100 * crosscheck["panoptic"][g][k]) for g in ("all", "things", "stuff") for k in ("pq", "sq", "rq")]
+        pairs += [(s["miou"], 100 * crosscheck["semantic"]["miou"]), (ap["ap"], 100 * crosscheck["instance"]["AP"]),
+                  (ap["ap50"], 100 * crosscheck["instance"]["AP50"]), (ap["ap75"], 100 * crosscheck["instance"]["AP75"])]
+        worst = max(abs(a - b) for a, b in pairs)
+        text += (f" `eval_reference.py` (panopticapi formula, pycocotools) on the predictions maskscope saved gives the "
+                 f"same figures: largest difference {worst:.1e} percentage points over PQ/SQ/RQ (all, things, stuff), "
+                 f"mIoU and AP/AP50/AP75.")
+    return text
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, help="last.pt written by train.py")
     ap.add_argument("--out", required=True)
     ap.add_argument("--metrics", help="JSON written by eval_reference.py on the test split (fills the card)")
+    ap.add_argument("--maskscope-metrics", help="JSON written by `maskscope eval --json` on the test split")
+    ap.add_argument("--maskscope-crosscheck", help="JSON written by eval_reference.py on maskscope's --save-predictions")
     a = ap.parse_args(argv)
     hf_logging.set_verbosity_error()
     torch.set_num_threads(2)
@@ -110,6 +145,8 @@ def main(argv=None):
         "ARCH": "\n".join(f"| `{k}` | {v} |" for k, v in arch.items()),
         "DATE": datetime.date.today().isoformat(),
         "METRICS": metrics or "*(placeholder: run eval_reference.py on the test split and re-export with --metrics)*",
+        "MASKSCOPE": fmt_maskscope(load_json(a.maskscope_metrics), load_json(a.maskscope_crosscheck)),
+        "TEST_SCENES": str(test_scenes(a.metrics)),
     }
     for k, v in fill.items():
         card = card.replace("{{" + k + "}}", v)
