@@ -117,6 +117,30 @@ struct ExploreEndToEndTests {
         #expect(session.exited, "q quits")
     }
 
+    @Test("maskscope alone opens the sample scenes with the shipped model; zoom, pan and the next image")
+    func noArguments() throws {
+        let command = "cd \(NSTemporaryDirectory()) && env TERM=xterm-256color COLORTERM=truecolor LC_ALL=C.UTF-8 \(maskscopeExecutable())"
+        let session = try TmuxSession(command: command)
+        var screen = try session.waitFor("the first sample scene's result", seconds: 60) {
+            $0.contains("panoptic ·") && $0.contains("image 1/6") && $0.contains("\u{2580}")
+        }
+        #expect(screen.contains("sample-000001.png") && screen.contains("Models/shapes-swin"), "\(screen)")
+        // A trained model: the scene's stuff classes are among the segments listed.
+        #expect(screen.contains("sky") && screen.contains("grass") && screen.contains("water"), "\(screen)")
+        try session.send("z")
+        screen = try session.waitFor("zoom 2×") { $0.contains("zoom 2×") }
+        try session.send("z", "l", "j")
+        screen = try session.waitFor("zoom 4×") { $0.contains("zoom 4×") }
+        try session.send("n")
+        screen = try session.waitFor("the second scene, unzoomed", seconds: 60) {
+            $0.contains("image 2/6") && $0.contains("sample-000004.png") && !$0.contains("zoom") && !$0.contains("running the model")
+        }
+        try session.send("q")
+        let deadline = Date().addingTimeInterval(5)
+        while !session.exited && Date() < deadline { usleep(100_000) }
+        #expect(session.exited, "q quits")
+    }
+
     @Test("a terminal that is too small gets a message, not garbage")
     func tooSmall() throws {
         let command = "env TERM=xterm-256color LC_ALL=C.UTF-8 \(maskscopeExecutable()) explore "
