@@ -53,6 +53,13 @@ final class TmuxSession {
         return last
     }
 
+    /// Whether the program exits within `seconds`.
+    func waitForExit(seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !exited && Date() < deadline { usleep(100_000) }
+        return exited
+    }
+
     deinit {
         _ = try? tmux(["kill-server"], capture: false)
         try? FileManager.default.removeItem(atPath: socket)
@@ -112,9 +119,7 @@ struct ExploreEndToEndTests {
         } else { Issue.record("no filmstrip export in \(exported)") }
 
         try session.send("q")
-        let deadline = Date().addingTimeInterval(5)
-        while !session.exited && Date() < deadline { usleep(100_000) }
-        #expect(session.exited, "q quits")
+        #expect(session.waitForExit(), "q quits")
     }
 
     @Test("maskscope alone opens the sample scenes with the shipped model; zoom, pan and the next image")
@@ -136,9 +141,7 @@ struct ExploreEndToEndTests {
             $0.contains("image 2/6") && $0.contains("sample-000004.png") && !$0.contains("zoom") && !$0.contains("running the model")
         }
         try session.send("q")
-        let deadline = Date().addingTimeInterval(5)
-        while !session.exited && Date() < deadline { usleep(100_000) }
-        #expect(session.exited, "q quits")
+        #expect(session.waitForExit(), "q quits")
     }
 
     @Test("a terminal that is too small gets a message, not garbage")
