@@ -14,14 +14,9 @@ struct EvalTests {
         let result = try runMaskscope(["eval", "--panoptic-json", folder + "/gt/panoptic.json", "--panoptic-dir", folder + "/gt/panoptic",
                                        "--predictions", folder + "/pred", "--json", out])
         #expect(result.status == 0, "\(result.stderr)")
-        let ours = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
-        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/reference.json"))) as? [String: Any])
+        let ours = try loadJSONObject(out)
+        let reference = try loadJSONObject(folder + "/reference.json")
 
-        func number(_ object: Any?, _ path: [String]) -> Double? {
-            var current = object
-            for key in path { current = (current as? [String: Any])?[key] }
-            return (current as? NSNumber)?.doubleValue
-        }
         func expectEqual(_ mine: Double?, _ theirs: Double?, _ what: String) {
             guard let mine, let theirs else { Issue.record("\(what): missing (ours \(String(describing: mine)), reference \(String(describing: theirs)))"); return }
             #expect(abs(mine - theirs) <= 1e-4, "\(what): ours \(mine), reference \(theirs)")

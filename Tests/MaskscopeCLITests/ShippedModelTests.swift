@@ -131,9 +131,9 @@ struct ShippedModelParityTests {
         let result = try runMaskscope(["eval", "--panoptic-json", folder + "/panoptic.json", "--panoptic-dir", folder + "/panoptic",
                                        "--images", repositoryRoot + "/SampleImages/shapes", "--json", out])
         #expect(result.status == 0, "\(result.stderr)")
-        let figures = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
-        let pq = ((figures["panoptic"] as? [String: Any])?["all"] as? [String: Any])?["pq"] as? Double ?? 0
-        let miou = (figures["semantic"] as? [String: Any])?["miou"] as? Double ?? 0
+        let figures = try loadJSONObject(out)
+        let pq = number(figures, ["panoptic", "all", "pq"]) ?? 0
+        let miou = number(figures, ["semantic", "miou"]) ?? 0
         // On the test split the model card reports PQ and mIoU; six scenes scatter around them.
         #expect(pq >= SampleSceneFloor.pq && miou >= SampleSceneFloor.miou, "PQ \(pq), mIoU \(miou)")
     }

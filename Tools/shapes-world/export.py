@@ -61,12 +61,6 @@ def load_json(path):
         return json.load(f)
 
 
-def test_scenes(metrics_path):
-    """How many scenes the metrics cover (panoptic per-class counts are per segment, so use the images)."""
-    m = load_json(metrics_path)
-    return (m or {}).get("images", "?")
-
-
 def fmt_maskscope(ours, crosscheck):
     """maskscope eval's figures (percent) and, if given, how far eval_reference.py's figures on the
     predictions maskscope saved are from them."""
@@ -131,10 +125,8 @@ def main(argv=None):
     things = ", ".join(c["name"] for c in sw.CATEGORIES if c["isthing"])
     stuff = ", ".join(c["name"] for c in sw.CATEGORIES if not c["isthing"])
     arch = shapes_model.ARCH
-    metrics = None
-    if a.metrics:
-        with open(a.metrics) as f:
-            metrics = fmt_metrics(json.load(f))
+    reference_metrics = load_json(a.metrics)
+    metrics = fmt_metrics(reference_metrics)
     fill = {
         "STEP": str(ck["step"]), "STEPS": str(args["steps"]), "BATCH": str(args["batch"]), "LR": f"{args['lr']:g}",
         "WARMUP": str(args["warmup"]), "WEIGHT_DECAY": f"{args['weight_decay']:g}", "CLIP": f"{args['clip']:g}",
@@ -146,7 +138,7 @@ def main(argv=None):
         "DATE": datetime.date.today().isoformat(),
         "METRICS": metrics or "*(placeholder: run eval_reference.py on the test split and re-export with --metrics)*",
         "MASKSCOPE": fmt_maskscope(load_json(a.maskscope_metrics), load_json(a.maskscope_crosscheck)),
-        "TEST_SCENES": str(test_scenes(a.metrics)),
+        "TEST_SCENES": str((reference_metrics or {}).get("images", "?")),
     }
     for k, v in fill.items():
         card = card.replace("{{" + k + "}}", v)
