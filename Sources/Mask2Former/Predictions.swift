@@ -6,12 +6,21 @@ import TensorCore
 public struct LayerPrediction: Sendable {
     /// `[Q, K+1]`; the last column is "no object".
     public var classLogits: Tensor
-    /// `[Q, H/4, W/4]` at the resolution of the per-pixel embeddings.
-    public var maskLogits: Tensor
+    private let masks: MaskLogits
+
+    /// `[Q, H/4, W/4]` at the resolution of the per-pixel embeddings. The forward pass computes the
+    /// last layer's; earlier layers' are computed on first use (only the explorer and dumps read them).
+    public var maskLogits: Tensor { masks.value }
 
     public init(classLogits: Tensor, maskLogits: Tensor) {
         self.classLogits = classLogits
-        self.maskLogits = maskLogits
+        masks = MaskLogits(computed: maskLogits)
+    }
+
+    /// Mask logits left as `maskEmbedding [Q, md] · maskFeatures [md, H/4, W/4]` until first read.
+    init(classLogits: Tensor, maskEmbedding: Tensor, maskFeatures: Tensor) {
+        self.classLogits = classLogits
+        masks = MaskLogits(embedding: maskEmbedding, features: maskFeatures)
     }
 }
 

@@ -1,5 +1,5 @@
 // Port of transformers Mask2FormerMaskPredictor + the class predictor: from a decoder state,
-// class logits, mask logits, and the binary mask the next layer's cross-attention is limited to.
+// class logits and the mask embedding, and the binary mask the next layer's cross-attention is limited to.
 
 import TensorCore
 
@@ -17,30 +17,31 @@ struct MaskHead: Sendable {
         }
     }
 
-    /// `state [Q, d]`, `maskFeatures [md, H4, W4]` → class logits and mask logits `[Q, H4, W4]`.
-    func predict(state: Tensor, maskFeatures: Tensor) -> LayerPrediction {
+    /// `state [Q, d]` → class logits `[Q, K+1]` and the mask embedding `[Q, md]` (mask logits are its
+    /// product with the mask features).
+    func predict(state: Tensor) -> (classLogits: Tensor, maskEmbedding: Tensor) {
         let normed = decoderNorm(state)
         var embedding = normed
         for (i, layer) in maskEmbedder.enumerated() {
             embedding = layer(embedding)
             if i < maskEmbedder.count - 1 { embedding.applyReLU() }
         }
-        let height = maskFeatures.shape[1], width = maskFeatures.shape[2]
-        let masks = matmul(embedding, maskFeatures.reshaped([maskFeatures.shape[0], height * width]))
-        return LayerPrediction(classLogits: classPredictor(normed),
-                               maskLogits: masks.reshaped([state.shape[0], height, width]))
+        return (classPredictor(normed), embedding)
     }
 }
 
-/// The masked-attention mask from mask logits: bilinear resize to the level, then `sigmoid < 0.5`
-/// in f32 (not `logit < 0`: for |x| ≲ 6e-8 sigmoid rounds to exactly 0.5, which is open).
+/// The masked-attention mask from mask logits already at the level's size, `[Q, h, w]`:
+/// `sigmoid < 0.5` in f32 (not `logit < 0`: for |x| ≲ 6e-8 sigmoid rounds to exactly 0.5, which is open).
 /// Rows that would hide everything are opened entirely; their query indices are returned.
-func attentionMask(maskLogits: Tensor, height: Int, width: Int) -> (mask: [UInt8], openedQueries: [Int]) {
-    let resized = resizeBilinear(maskLogits, height: height, width: width)
-    let queries = maskLogits.shape[0], pixels = height * width
+///
+/// transformers computes the logits at H/4 × W/4 and resizes them bilinearly to the level; resizing is
+/// linear per pixel and the logits are linear in the mask features, so the decoder resizes the mask
+/// features once per level instead and gets the same logits (up to rounding) for a fraction of the work.
+func attentionMask(levelLogits: Tensor) -> (mask: [UInt8], openedQueries: [Int]) {
+    let queries = levelLogits.shape[0], pixels = levelLogits.shape[1] * levelLogits.shape[2]
     var mask = [UInt8](repeating: 0, count: queries * pixels)
     var opened: [Int] = []
-    resized.withUnsafeBufferPointer { rp in
+    levelLogits.withUnsafeBufferPointer { rp in
         for q in 0..<queries {
             var hidden = 0
             for i in 0..<pixels where sigmoid(rp[q * pixels + i]) < 0.5 {

@@ -43,21 +43,32 @@ struct MaskedAttentionDecoder: Sendable {
             memoryPositions.append(sinePositionEmbedding(height: sizes[l].0, width: sizes[l].1, featuresPerAxis: hiddenDim / 2))
         }
 
+        // The mask features at each level's size, for the attention masks (see `attentionMask`).
+        let levelMaskFeatures = sizes.map { resizeBilinear(pixels.maskFeatures, height: $0.0, width: $0.1) }
         var state = queryFeatures
-        var predictions = [head.predict(state: state, maskFeatures: pixels.maskFeatures)]
+        var predictions: [LayerPrediction] = []
         var traces: [DecoderLayerTrace] = []
-        for (j, layer) in layers.enumerated() {
+        for j in 0...layers.count {
+            let (classLogits, maskEmbedding) = head.predict(state: state)
+            if j == layers.count {
+                // The answer: its full-resolution masks are part of the forward pass.
+                predictions.append(LayerPrediction(classLogits: classLogits,
+                    maskLogits: maskLogits(embedding: maskEmbedding, maskFeatures: pixels.maskFeatures)))
+                break
+            }
+            predictions.append(LayerPrediction(classLogits: classLogits, maskEmbedding: maskEmbedding,
+                                               maskFeatures: pixels.maskFeatures))
+            let layer = layers[j]
             progress?("decoder layer \(j + 1)/\(layers.count)")
             let level = j % 3
             let (height, width) = sizes[level]
-            let (mask, opened) = attentionMask(maskLogits: predictions[j].maskLogits, height: height, width: width)
+            let (mask, opened) = attentionMask(levelLogits: maskLogits(embedding: maskEmbedding, maskFeatures: levelMaskFeatures[level]))
             let result = layer(state, queryPosition: queryPositions, memory: memories[level],
                                memoryPosition: memoryPositions[level], blocked: mask, keepCrossAttention: keepCrossAttention)
             state = result.state
             traces.append(DecoderLayerTrace(
                 level: level, height: height, width: width, attentionMask: mask, queriesAttendingEverywhere: opened,
                 crossAttention: result.crossAttention?.reshaped([queryFeatures.shape[0], height, width])))
-            predictions.append(head.predict(state: state, maskFeatures: pixels.maskFeatures))
         }
         return (predictions, traces)
     }
