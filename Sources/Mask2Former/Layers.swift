@@ -40,12 +40,24 @@ public struct GroupNorm: Sendable {
 
 /// `nn.Conv2d` on a `[C, H, W]` map, square kernel, zero padding.
 public struct Conv2d: Sendable {
-    public var weight: Tensor
-    public var bias: Tensor?
-    public var stride: Int
-    public var padding: Int
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let stride: Int
+    public let padding: Int
+    /// The weights in the Winograd domain, for 3×3 stride-1 "same" convolutions (the pixel decoder's).
+    let winograd: WinogradKernel?
+
+    public init(weight: Tensor, bias: Tensor?, stride: Int, padding: Int) {
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+        let sameThreeByThree = weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3 && stride == 1 && padding == 1
+        winograd = sameThreeByThree ? WinogradKernel(weight: weight) : nil
+    }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        if let winograd { return conv2d3x3(x, kernel: winograd, bias: bias) }
+        return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }

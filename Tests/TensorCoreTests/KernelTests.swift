@@ -55,6 +55,31 @@ struct KernelTests {
         var random = SeededRandom(seed: 2)
         let cin = 3, cout = 5, height = 11, width = 9
         let x = random.tensor([cin, height, width]), w = random.tensor([cout, cin, kernel, kernel]), b = random.tensor([cout])
+        let expected = naiveConv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+        expectClose(conv2d(x, weight: w, bias: b, stride: stride, padding: padding), expected, stage: "conv2d", tolerance: 1e-5)
+    }
+
+    // Sizes: odd and even edges (a half-filled last tile), a single pixel, and images wide enough
+    // that the tile rows are processed in several blocks with a partial last block.
+    @Test("Winograd 3×3 convolution = the sum over the window", arguments: [
+        (3, 5, 11, 9), (8, 4, 10, 12), (2, 3, 1, 1), (4, 6, 41, 299), (16, 8, 40, 300), (1, 1, 2, 2049),
+    ])
+    func winogradMatchesLoop(_ size: (Int, Int, Int, Int)) {
+        let (cin, cout, height, width) = size
+        var random = SeededRandom(seed: 3)
+        let x = random.tensor([cin, height, width]), w = random.tensor([cout, cin, 3, 3]), b = random.tensor([cout])
+        let expected = naiveConv2d(x, weight: w, bias: b, stride: 1, padding: 1)
+        expectClose(conv2d3x3(x, kernel: WinogradKernel(weight: w), bias: b), expected,
+                    stage: "winograd \(size)", tolerance: 1e-5)
+        expectClose(conv2d3x3(x, kernel: WinogradKernel(weight: w), bias: nil),
+                    naiveConv2d(x, weight: w, bias: Tensor(zeros: [cout]), stride: 1, padding: 1),
+                    stage: "winograd without bias \(size)", tolerance: 1e-5)
+    }
+
+    /// `nn.Conv2d` by definition, accumulated in Double.
+    func naiveConv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor, stride: Int, padding: Int) -> Tensor {
+        let cin = x.shape[0], height = x.shape[1], width = x.shape[2]
+        let cout = w.shape[0], kernel = w.shape[2]
         let outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1
         var expected = Tensor(zeros: [cout, outHeight, outWidth])
         for o in 0..<cout {
@@ -74,7 +99,7 @@ struct KernelTests {
                 }
             }
         }
-        expectClose(conv2d(x, weight: w, bias: b, stride: stride, padding: padding), expected, stage: "conv2d", tolerance: 1e-5)
+        return expected
     }
 
     @Test("layerNorm and groupNorm use biased variance and the affine")
