@@ -13,6 +13,20 @@ public struct Linear: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         linear(x, weight: weight, bias: bias)
     }
+
+    /// Layers that read the same input as one layer whose outputs are theirs side by side: one wide
+    /// GEMM instead of several narrow ones (Swin's query/key/value are 96 wide in stage 1).
+    public static func fused(_ parts: [Linear]) -> Linear {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.inputWidth == parts[0].inputWidth },
+                     "fused: layers must share their input width")
+        let outputs = parts.reduce(0) { $0 + $1.outputWidth }
+        let weight = Tensor(shape: [outputs, parts[0].inputWidth], scalars: parts.flatMap { $0.weight.scalars })
+        let hasBias = parts.contains { $0.bias != nil }
+        let bias = hasBias
+            ? Tensor(shape: [outputs], scalars: parts.flatMap { $0.bias?.scalars ?? [Float](repeating: 0, count: $0.outputWidth) })
+            : nil
+        return Linear(weight: weight, bias: bias)
+    }
 }
 
 /// `nn.LayerNorm` over the last dimension.

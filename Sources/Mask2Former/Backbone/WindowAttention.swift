@@ -4,7 +4,8 @@
 import TensorCore
 
 struct WindowAttention: Sendable {
-    var query: Linear, key: Linear, value: Linear
+    /// query, key and value as one layer: `[C] → [3C]`.
+    var queryKeyValue: Linear
     var output: Linear
     var heads: Int
     var windowSize: Int
@@ -15,9 +16,9 @@ struct WindowAttention: Sendable {
         let width = config.channels(stage: stage)
         heads = config.numHeads[stage]
         windowSize = config.windowSize
-        query = try weights.linear(prefix + "self.query", input: width, output: width, bias: config.qkvBias)
-        key = try weights.linear(prefix + "self.key", input: width, output: width, bias: config.qkvBias)
-        value = try weights.linear(prefix + "self.value", input: width, output: width, bias: config.qkvBias)
+        queryKeyValue = .fused(try ["query", "key", "value"].map {
+            try weights.linear(prefix + "self." + $0, input: width, output: width, bias: config.qkvBias)
+        })
         output = try weights.linear(prefix + "output.dense", input: width, output: width)
         let span = 2 * windowSize - 1
         let table = try weights.tensor(prefix + "self.relative_position_bias_table", shape: [span * span, heads])
@@ -37,34 +38,30 @@ struct WindowAttention: Sendable {
         let width = windows.shape[1], headDim = width / heads
         let t = windowSize * windowSize
         let windowCount = windows.shape[0] / t
-        let q = query(windows), k = key(windows), v = value(windows)
+        let qkv = queryKeyValue(windows)   // [W·T, 3C]: query, key, value side by side
         var context = Tensor(zeros: windows.shape)
         let scale = 1 / Float(headDim).squareRoot()
-        q.withUnsafeBufferPointer { qp in
-            k.withUnsafeBufferPointer { kp in
-                v.withUnsafeBufferPointer { vp in
-                    relativeBias.withUnsafeBufferPointer { bp in
-                        (shiftMask ?? []).withUnsafeBufferPointer { mp in
-                            context.withUnsafeMutableBufferPointer { cp in
-                                let out = SendablePointer(cp.baseAddress!)
-                                let masked = shiftMask != nil
-                                parallelFor(windowCount * heads, minimumChunk: 4) { range in
-                                    var scores = [Float](repeating: 0, count: t * t)
-                                    scores.withUnsafeMutableBufferPointer { sp in
-                                        for job in range {
-                                            let w = job / heads, h = job % heads
-                                            let rowOffset = w * t * width + h * headDim
-                                            attentionHead(
-                                                query: qp.baseAddress! + rowOffset, queryStride: width,
-                                                key: kp.baseAddress! + rowOffset, keyStride: width,
-                                                value: vp.baseAddress! + rowOffset, valueStride: width,
-                                                output: out.pointer + rowOffset, outputStride: width,
-                                                queryCount: t, keyCount: t, headDim: headDim, scale: scale,
-                                                bias: bp.baseAddress! + h * t * t,
-                                                mask: masked ? mp.baseAddress! + w * t * t : nil,
-                                                scores: sp.baseAddress!)
-                                        }
-                                    }
+        qkv.withUnsafeBufferPointer { qkvp in
+            relativeBias.withUnsafeBufferPointer { bp in
+                (shiftMask ?? []).withUnsafeBufferPointer { mp in
+                    context.withUnsafeMutableBufferPointer { cp in
+                        let out = SendablePointer(cp.baseAddress!)
+                        let masked = shiftMask != nil
+                        parallelFor(windowCount * heads, minimumChunk: 4) { range in
+                            var scores = [Float](repeating: 0, count: t * t)
+                            scores.withUnsafeMutableBufferPointer { sp in
+                                for job in range {
+                                    let w = job / heads, h = job % heads
+                                    let input = qkvp.baseAddress! + w * t * 3 * width + h * headDim
+                                    attentionHead(
+                                        query: input, queryStride: 3 * width,
+                                        key: input + width, keyStride: 3 * width,
+                                        value: input + 2 * width, valueStride: 3 * width,
+                                        output: out.pointer + w * t * width + h * headDim, outputStride: width,
+                                        queryCount: t, keyCount: t, headDim: headDim, scale: scale,
+                                        bias: bp.baseAddress! + h * t * t,
+                                        mask: masked ? mp.baseAddress! + w * t * t : nil,
+                                        scores: sp.baseAddress!)
                                 }
                             }
                         }

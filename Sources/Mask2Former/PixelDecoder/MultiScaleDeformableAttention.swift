@@ -4,16 +4,18 @@
 import TensorCore
 
 struct MultiScaleDeformableAttention: Sendable {
-    var samplingOffsets: Linear     // → [heads · levels · points · 2], laid out [h][l][p][x,y]
-    var attentionWeights: Linear    // → [heads · levels · points]
+    /// sampling_offsets (→ [h][l][p][x,y]) and attention_weights (→ [h][l][p]) fused: they read the same query.
+    var offsetsAndWeights: Linear
     var valueProjection: Linear
     var outputProjection: Linear
     let heads: Int, levels: Int, points: Int
 
     init(width: Int, heads: Int, levels: Int, points: Int, weights: WeightLoader, prefix: String) throws {
         self.heads = heads; self.levels = levels; self.points = points
-        samplingOffsets = try weights.linear(prefix + "sampling_offsets", input: width, output: heads * levels * points * 2)
-        attentionWeights = try weights.linear(prefix + "attention_weights", input: width, output: heads * levels * points)
+        offsetsAndWeights = .fused([
+            try weights.linear(prefix + "sampling_offsets", input: width, output: heads * levels * points * 2),
+            try weights.linear(prefix + "attention_weights", input: width, output: heads * levels * points),
+        ])
         valueProjection = try weights.linear(prefix + "value_proj", input: width, output: width)
         outputProjection = try weights.linear(prefix + "output_proj", input: width, output: width)
     }
@@ -24,27 +26,34 @@ struct MultiScaleDeformableAttention: Sendable {
         let tokenCount = x.shape[0]
         let query = x + position
         let value = valueProjection(x)
-        let offsets = samplingOffsets(query)                        // [S, h·l·p·2]
-        var weights = attentionWeights(query).reshaped([tokenCount * heads, levels * points])
-        weights.applySoftmax()                                      // jointly over (level, point), per head
-        // loc = reference + offset / (W_l, H_l), as transformers divides by the offset normaliser.
-        let locations = Tensor(shape: [tokenCount, heads, levels, points, 2]) { out in
-            offsets.withUnsafeBufferPointer { op in
-                referencePoints.withUnsafeBufferPointer { rp in
-                    let dst = SendablePointer(out.baseAddress!)
-                    let perToken = heads * levels * points
-                    parallelFor(tokenCount, minimumChunk: 64) { range in
-                        for s in range {
-                            let refX = rp[2 * s], refY = rp[2 * s + 1]
-                            for h in 0..<heads {
-                                for l in 0..<levels {
-                                    let w = Float(featureLevels[l].width), hgt = Float(featureLevels[l].height)
-                                    for p in 0..<points {
-                                        let i = s * perToken + (h * levels + l) * points + p
-                                        dst.pointer[2 * i] = refX + op[2 * i] / w
-                                        dst.pointer[2 * i + 1] = refY + op[2 * i + 1] / hgt
+        let projected = offsetsAndWeights(query)                  // [S, h·l·p·2 + h·l·p]
+        let perToken = heads * levels * points
+        var locations = Tensor(zeros: [tokenCount, heads, levels, points, 2])
+        var weights = Tensor(zeros: [tokenCount, heads, levels, points])
+        projected.withUnsafeBufferPointer { pp in
+            referencePoints.withUnsafeBufferPointer { rp in
+                locations.withUnsafeMutableBufferPointer { lp in
+                    weights.withUnsafeMutableBufferPointer { wp in
+                        let location = SendablePointer(lp.baseAddress!), weight = SendablePointer(wp.baseAddress!)
+                        parallelFor(tokenCount, minimumChunk: 64) { range in
+                            for s in range {
+                                let offsets = pp.baseAddress! + s * 3 * perToken
+                                // loc = reference + offset / (W_l, H_l), as transformers divides by the offset normaliser.
+                                let refX = rp[2 * s], refY = rp[2 * s + 1]
+                                for h in 0..<heads {
+                                    for l in 0..<levels {
+                                        let w = Float(featureLevels[l].width), hgt = Float(featureLevels[l].height)
+                                        for p in 0..<points {
+                                            let i = (h * levels + l) * points + p
+                                            location.pointer[2 * (s * perToken + i)] = refX + offsets[2 * i] / w
+                                            location.pointer[2 * (s * perToken + i) + 1] = refY + offsets[2 * i + 1] / hgt
+                                        }
                                     }
                                 }
+                                // Softmax jointly over (level, point), per head.
+                                let row = weight.pointer + s * perToken
+                                row.update(from: offsets + 2 * perToken, count: perToken)
+                                for h in 0..<heads { softmaxInPlace(row + h * levels * points, count: levels * points) }
                             }
                         }
                     }
@@ -52,8 +61,7 @@ struct MultiScaleDeformableAttention: Sendable {
             }
         }
         let sampled = multiScaleDeformableSample(
-            value: value, levels: featureLevels, locations: locations,
-            weights: weights.reshaped([tokenCount, heads, levels, points]), heads: heads)
+            value: value, levels: featureLevels, locations: locations, weights: weights, heads: heads)
         return outputProjection(sampled)
     }
 }
