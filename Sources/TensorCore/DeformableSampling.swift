@@ -38,6 +38,13 @@ public func multiScaleDeformableSample(
                             for q in range {
                                 for h in 0..<heads {
                                     let result = dst.pointer + q * width + h * headDim
+                                    var low = SIMD16<Float>(repeating: 0), high = SIMD16<Float>(repeating: 0)
+                                    defer {
+                                        if headDim == 32 {
+                                            UnsafeMutableRawPointer(result).storeBytes(of: low, as: SIMD16<Float>.self)
+                                            UnsafeMutableRawPointer(result + 16).storeBytes(of: high, as: SIMD16<Float>.self)
+                                        }
+                                    }
                                     for l in 0..<levelCount {
                                         let level = levels[l]
                                         let w = level.width, hgt = level.height
@@ -60,7 +67,13 @@ public func multiScaleDeformableSample(
                                             // The attention weight folds into the corner weights: one pass per corner.
                                             @inline(__always) func add(_ cx: Int, _ cy: Int, _ weight: Float) {
                                                 let row = base + (cy * w + cx) * width
-                                                for i in 0..<headDim { result[i] += weight * row[i] }
+                                                if headDim == 32 {
+                                                    // The common head width, in two 16-lane registers.
+                                                    low += weight * UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
+                                                    high += weight * UnsafeRawPointer(row + 16).loadUnaligned(as: SIMD16<Float>.self)
+                                                } else {
+                                                    for i in 0..<headDim { result[i] += weight * row[i] }
+                                                }
                                             }
                                             if inY0 && inX0 { add(x0, y0, a * ((1 - tx) * (1 - ty))) }
                                             if inY0 && inX1 { add(x0 + 1, y0, a * (tx * (1 - ty))) }

@@ -197,6 +197,42 @@ struct KernelTests {
         expectClose(out, Tensor(shape: [3, 1], scalars: [2, 3, 1]), stage: "deformable sampling", tolerance: 1e-6)
     }
 
+    // Heads of width 32 take a register-accumulating path; width 8 the generic loop. Locations
+    // include points outside every level and points straddling the edges.
+    @Test("deformable sampling = weighted bilinear taps summed per head", arguments: [32, 8])
+    func deformableSamplingMatchesLoop(_ headDim: Int) {
+        var random = SeededRandom(seed: 5)
+        let heads = 3, points = 2, queries = 23, width = heads * headDim
+        let levels = [FeatureLevel(height: 5, width: 7, start: 0), FeatureLevel(height: 3, width: 2, start: 35)]
+        let value = random.tensor([41, width])
+        var locations = random.tensor([queries, heads, levels.count, points, 2])
+        for i in locations.scalars.indices { locations.scalars[i] = 0.5 + 0.7 * locations.scalars[i] }   // ≈ −0.2 … 1.2
+        let weights = random.tensor([queries, heads, levels.count, points])
+        var expected = Tensor(zeros: [queries, width])
+        for q in 0..<queries {
+            for h in 0..<heads {
+                for (l, level) in levels.enumerated() {
+                    for p in 0..<points {
+                        let index = ((q * heads + h) * levels.count + l) * points + p
+                        let x = locations.scalars[2 * index] * Float(level.width) - 0.5
+                        let y = locations.scalars[2 * index + 1] * Float(level.height) - 0.5
+                        let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+                        for (cx, cy) in [(x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)]
+                        where cx >= 0 && cx < level.width && cy >= 0 && cy < level.height {
+                            let tap = (1 - abs(x - Float(cx))) * (1 - abs(y - Float(cy))) * weights.scalars[index]
+                            for d in 0..<headDim {
+                                expected.scalars[q * width + h * headDim + d] +=
+                                    tap * value.scalars[(level.start + cy * level.width + cx) * width + h * headDim + d]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let sampled = multiScaleDeformableSample(value: value, levels: levels, locations: locations, weights: weights, heads: heads)
+        expectClose(sampled, expected, stage: "deformable sampling, head width \(headDim)", tolerance: 1e-5)
+    }
+
     @Test("softmax rows sum to one and transposes round-trip")
     func softmaxAndTranspose() {
         var random = SeededRandom(seed: 6)
