@@ -107,6 +107,7 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "peak RSS %.0f MB · GEMM limit %.0f GFLOP/s (2048³ on all cores) · forward at %.0f%% of it",
                          Double(usage.ru_maxrss) / 1024, limit, 100 * achieved / limit))
             // One machine-readable line for Tools/bench.sh.
+            if ProcessInfo.processInfo.environment["GEMM_PROFILE"] != nil { GEMMProfile.dump() }
             print(String(format: "forward_ms median=%.1f min=%.1f max=%.1f gflop=%.2f peak_rss_mb=%.0f gemm_limit=%.0f",
                          forward[forward.count / 2] * 1000, forward[0] * 1000, forward[forward.count - 1] * 1000,
                          forwardOperations, Double(usage.ru_maxrss) / 1024, limit))

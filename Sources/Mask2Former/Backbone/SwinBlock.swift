@@ -27,10 +27,15 @@ struct SwinBlock: Sendable {
     /// `x [H·W, C]` → `[H·W, C]`. `grid` carries this block's window layout (and its cached mask).
     func callAsFunction(_ x: Tensor, grid: PreparedGrid) -> Tensor {
         var x = x
-        // Pad (as zeros) after the LayerNorm, shift, partition: one gather does all three.
-        let windows = gatherWindows(layerNormBefore(x), sources: grid.sources)
-        let attended = attention(windows, shiftMask: grid.mask)
-        scatterAddWindows(attended, into: &x, sources: grid.sources)
+        // transformers pads the normed tokens with zeros, shifts, partitions, then projects every
+        // windowed row. Projections are per row and a zero row projects to the bias, so project the
+        // real tokens only (up to 36% fewer rows when the grid is not a whole number of windows) and
+        // let the gather place the bias in the padding rows; shift and partition are that one gather.
+        let queryKeyValue = attention.queryKeyValue(layerNormBefore(x))
+        let windows = gatherRows(queryKeyValue, indices: grid.sources, fill: attention.queryKeyValue.bias)
+        let context = attention(windows, shiftMask: grid.mask)
+        // Back to token order (reverse partition, roll back, crop), then the output projection.
+        x += attention.output(gatherRows(context, indices: grid.windowRows))
         var hidden = intermediate(layerNormAfter(x))
         hidden.applyGELU()
         x += output(hidden)
@@ -40,11 +45,17 @@ struct SwinBlock: Sendable {
 
 /// A window grid with its gather indices and shift mask computed once per stage and shift.
 struct PreparedGrid {
+    /// Per windowed row, its token (−1 for padding).
     let sources: [Int32]
+    /// Per token, its windowed row (the inverse of `sources`).
+    let windowRows: [Int32]
     let mask: [Float]?
 
     init(_ grid: WindowGrid) {
         sources = grid.sourceIndices()
+        var rows = [Int32](repeating: -1, count: grid.height * grid.width)
+        for (row, token) in sources.enumerated() where token >= 0 { rows[Int(token)] = Int32(row) }
+        windowRows = rows
         mask = grid.shiftMask()
     }
 }

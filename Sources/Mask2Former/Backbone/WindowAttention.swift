@@ -32,14 +32,13 @@ struct WindowAttention: Sendable {
         relativeBias = bias
     }
 
-    /// `windows [W·T, C]` (rows grouped by window) → attention output `[W·T, C]`.
-    /// `shiftMask` is `[W, T, T]` additive, or nil for unshifted blocks.
-    func callAsFunction(_ windows: Tensor, shiftMask: [Float]?) -> Tensor {
-        let width = windows.shape[1], headDim = width / heads
+    /// `qkv [W·T, 3C]` (`queryKeyValue`'s output, rows grouped by window) → the heads' context
+    /// `[W·T, C]`, before the output projection. `shiftMask` is `[W, T, T]` additive, or nil for unshifted blocks.
+    func callAsFunction(_ qkv: Tensor, shiftMask: [Float]?) -> Tensor {
+        let width = qkv.shape[1] / 3, headDim = width / heads
         let t = windowSize * windowSize
-        let windowCount = windows.shape[0] / t
-        let qkv = queryKeyValue(windows)   // [W·T, 3C]: query, key, value side by side
-        var context = Tensor(zeros: windows.shape)
+        let windowCount = qkv.shape[0] / t
+        var context = Tensor(zeros: [qkv.shape[0], width])
         let scale = 1 / Float(headDim).squareRoot()
         qkv.withUnsafeBufferPointer { qkvp in
             relativeBias.withUnsafeBufferPointer { bp in
@@ -69,7 +68,7 @@ struct WindowAttention: Sendable {
                 }
             }
         }
-        return output(context)
+        return context
     }
 }
 

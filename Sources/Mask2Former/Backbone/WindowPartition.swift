@@ -69,42 +69,22 @@ struct WindowGrid: Sendable {
     }
 }
 
-/// Gathers `[N, C]` tokens into windowed order `[windows·T, C]`; padding tokens are zeros.
-func gatherWindows(_ x: Tensor, sources: [Int32]) -> Tensor {
+/// Rows of `x [N, C]` in the order `indices` gives: `[indices.count, C]`. A row whose index is −1
+/// (a padding token) is `fill` (zeros when nil). Used both ways: tokens → windowed order, and back.
+func gatherRows(_ x: Tensor, indices: [Int32], fill: Tensor? = nil) -> Tensor {
     let width = x.shape[1]
-    return Tensor(shape: [sources.count, width]) { out in
+    return Tensor(shape: [indices.count, width]) { out in
         x.withUnsafeBufferPointer { xp in
-            sources.withUnsafeBufferPointer { sp in
-                let dst = SendablePointer(out.baseAddress!)
-                parallelFor(sources.count, minimumChunk: 256) { range in
-                    for i in range {
-                        let row = dst.pointer + i * width
-                        let source = Int(sp[i])
-                        if source < 0 {
-                            row.initialize(repeating: 0, count: width)
-                        } else {
-                            row.update(from: xp.baseAddress! + source * width, count: width)
+            indices.withUnsafeBufferPointer { ip in
+                (fill?.scalars ?? [Float](repeating: 0, count: width)).withUnsafeBufferPointer { fp in
+                    let dst = SendablePointer(out.baseAddress!)
+                    parallelFor(indices.count, minimumChunk: 256) { range in
+                        for i in range {
+                            let source = Int(ip[i])
+                            (dst.pointer + i * width).update(from: source < 0 ? fp.baseAddress! : xp.baseAddress! + source * width,
+                                                             count: width)
                         }
                     }
-                }
-            }
-        }
-    }
-}
-
-/// Adds windowed rows back onto `[N, C]` tokens (reverse partition, roll back, crop, residual add).
-func scatterAddWindows(_ windows: Tensor, into x: inout Tensor, sources: [Int32]) {
-    let width = x.shape[1]
-    windows.withUnsafeBufferPointer { wp in
-        x.withUnsafeMutableBufferPointer { xp in
-            let dst = SendablePointer(xp.baseAddress!)
-            // Every source token appears exactly once, so rows never collide.
-            parallelFor(sources.count, minimumChunk: 256) { range in
-                for i in range {
-                    let source = Int(sources[i])
-                    if source < 0 { continue }
-                    let row = dst.pointer + source * width, add = wp.baseAddress! + i * width
-                    for c in 0..<width { row[c] += add[c] }
                 }
             }
         }
