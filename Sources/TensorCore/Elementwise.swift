@@ -2,9 +2,18 @@
 
 /// `a + b` for tensors of the same shape.
 public func + (a: Tensor, b: Tensor) -> Tensor {
-    var result = a
-    result += b
-    return result
+    precondition(a.shape == b.shape, "add: \(a.shape) vs \(b.shape)")
+    // Written in one parallel pass (copying `a` first would be a serial memcpy of the whole tensor).
+    return Tensor(shape: a.shape) { out in
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                let sum = SendablePointer(out.baseAddress!)
+                parallelFor(a.count, minimumChunk: 1 << 16) { range in
+                    for i in range { sum.pointer[i] = ap[i] + bp[i] }
+                }
+            }
+        }
+    }
 }
 
 /// In-place `a += b` for tensors of the same shape.

@@ -39,7 +39,7 @@ public struct SwinBackbone: Sendable {
             let shifted = PreparedGrid(WindowGrid(height: height, width: width, windowSize: config.windowSize,
                                                   shift: config.windowSize / 2))
             for block in stage.blocks {
-                x = block(x, grid: block.shift == 0 ? plain : shifted)
+                block.update(&x, grid: block.shift == 0 ? plain : shifted)
             }
             features.append(map(fromTokens: stage.outputNorm(x), height: height, width: width))
             if let downsample = stage.downsample {

@@ -24,9 +24,9 @@ struct SwinBlock: Sendable {
         output = try weights.linear(prefix + "output.dense", input: config.mlpHidden(stage: stage), output: width)
     }
 
-    /// `x [H·W, C]` → `[H·W, C]`. `grid` carries this block's window layout (and its cached mask).
-    func callAsFunction(_ x: Tensor, grid: PreparedGrid) -> Tensor {
-        var x = x
+    /// `x [H·W, C]` → `[H·W, C]` in place (the residual adds reuse its storage instead of copying it).
+    /// `grid` carries this block's window layout (and its cached mask).
+    func update(_ x: inout Tensor, grid: PreparedGrid) {
         // transformers pads the normed tokens with zeros, shifts, partitions, then projects every
         // windowed row. Projections are per row and a zero row projects to the bias, so project the
         // real tokens only (up to 36% fewer rows when the grid is not a whole number of windows) and
@@ -39,7 +39,6 @@ struct SwinBlock: Sendable {
         var hidden = intermediate(layerNormAfter(x))
         hidden.applyGELU()
         x += output(hidden)
-        return x
     }
 }
 

@@ -20,13 +20,13 @@ struct DeformableEncoderLayer: Sendable {
         finalNorm = try weights.layerNorm(prefix + "final_layer_norm", width: width)
     }
 
-    func callAsFunction(_ x: Tensor, position: Tensor, referencePoints: Tensor, levels: [FeatureLevel]) -> Tensor {
-        var x = x
+    /// `x [S, d]` in place (the residual add reuses its storage instead of copying it).
+    func update(_ x: inout Tensor, position: Tensor, referencePoints: Tensor, levels: [FeatureLevel]) {
         x += selfAttention(x, position: position, referencePoints: referencePoints, featureLevels: levels)
         x = selfAttentionNorm(x)
         var hidden = fc1(x)
         hidden.applyReLU()   // hard-coded ReLU, whatever activation_function says
         x += fc2(hidden)
-        return finalNorm(x)
+        x = finalNorm(x)
     }
 }

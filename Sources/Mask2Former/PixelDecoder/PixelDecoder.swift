@@ -60,7 +60,7 @@ struct PixelDecoder: Sendable {
         let position = Tensor(shape: [tokenCount, featureSize], scalars: positionRows)
         let referencePoints = deformableReferencePoints(levels: levels)
         for layer in encoderLayers {
-            x = layer(x, position: position, referencePoints: referencePoints, levels: levels)
+            layer.update(&x, position: position, referencePoints: referencePoints, levels: levels)
         }
         let outputs = levels.map { level in
             map(fromTokens: x.rows(level.start..<(level.start + level.height * level.width)),

@@ -40,19 +40,27 @@ struct MaskHead: Sendable {
 func attentionMask(levelLogits: Tensor) -> (mask: [UInt8], openedQueries: [Int]) {
     let queries = levelLogits.shape[0], pixels = levelLogits.shape[1] * levelLogits.shape[2]
     var mask = [UInt8](repeating: 0, count: queries * pixels)
-    var opened: [Int] = []
+    var everythingHidden = [Bool](repeating: false, count: queries)
     levelLogits.withUnsafeBufferPointer { rp in
-        for q in 0..<queries {
-            var hidden = 0
-            for i in 0..<pixels where sigmoid(rp[q * pixels + i]) < 0.5 {
-                mask[q * pixels + i] = 1
-                hidden += 1
-            }
-            if hidden == pixels {
-                for i in 0..<pixels { mask[q * pixels + i] = 0 }
-                opened.append(q)
+        mask.withUnsafeMutableBufferPointer { mp in
+            everythingHidden.withUnsafeMutableBufferPointer { hp in
+                let hidden = SendablePointer(mp.baseAddress!), full = SendablePointer(hp.baseAddress!)
+                parallelFor(queries, minimumChunk: 8) { range in
+                    for q in range {
+                        let row = hidden.pointer + q * pixels
+                        var count = 0
+                        for i in 0..<pixels where sigmoid(rp[q * pixels + i]) < 0.5 {
+                            row[i] = 1
+                            count += 1
+                        }
+                        if count == pixels {
+                            row.update(repeating: 0, count: pixels)
+                            full.pointer[q] = true
+                        }
+                    }
+                }
             }
         }
     }
-    return (mask, opened)
+    return (mask, everythingHidden.indices.filter { everythingHidden[$0] })
 }
