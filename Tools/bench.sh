@@ -9,6 +9,11 @@
 # default glibc malloc, then PyTorch with malloc tuned to keep freed memory (as maskscope does).
 # A figure is the median over rounds of each round's median. Needs a release build and the venv
 # from Tools/reference/setup-venv.sh.
+#
+# Then the whole process, as a user runs it (start, load, decode, preprocess, forward, panoptic
+# post-processing), alternately, ROUNDS times each: `maskscope segment E2E_IMAGE --task panoptic`
+# (which also writes its PNG and JSON results) against `python -c` running transformers'
+# image-segmentation pipeline (subtask panoptic) on the same image (default SampleImages/photos/coffee.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model="${1:?usage: Tools/bench.sh MODEL_DIR [HxW ...]}"; shift
@@ -39,3 +44,20 @@ for size in "${sizes[@]}"; do
         printf "%-10s %9.0f ms %9.0f ms %6.2fx %11.0f ms %6.2fx %8.1f %9.0f %8.0f%% %6.0f MB\n",
                s, o, t, t / o, tt, tt / o, g, g / (o / 1000), 100 * g / (o / 1000) / l, m }'
 done
+
+image="${E2E_IMAGE:-SampleImages/photos/coffee.png}"
+scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
+pipeline='import sys, torch
+from transformers import pipeline
+torch.set_num_threads(2)
+segment = pipeline("image-segmentation", model=sys.argv[1], device="cpu")
+segment(sys.argv[2], subtask="panoptic")'
+milliseconds() { local start end; start=$(date +%s%N); "$@" >/dev/null 2>&1; end=$(date +%s%N); echo $(((end - start) / 1000000)); }
+ours=(); torch=()
+for ((r = 0; r < rounds; r++)); do
+    ours+=("$(milliseconds "$maskscope" segment "$image" --model "$model" --task panoptic --out "$scratch/round$r")")
+    torch+=("$(milliseconds "$python" -c "$pipeline" "$model" "$image")")
+done
+o=$(printf '%s\n' "${ours[@]}" | median); t=$(printf '%s\n' "${torch[@]}" | median)
+awk -v i="$image" -v o="$o" -v t="$t" 'BEGIN {
+    printf "\nwhole process on %s (panoptic): maskscope segment %.0f ms, transformers pipeline %.0f ms, ratio %.2fx\n", i, o, t, t / o }'
