@@ -50,6 +50,9 @@ public struct ExplorerDocument: Sendable {
         }
         let semantic = semanticSegmentation(final, size: size, options: options)
         let instances = instanceSegmentation(final, size: size, options: options)
+        // The layer view and filmstrip show every layer's masks, which the forward pass leaves to be
+        // computed on first read: compute them now, while the document loads, not on a key press.
+        for layer in predictions.layers { _ = layer.maskLogits }
         let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
             .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
