@@ -129,29 +129,32 @@ public func conv2d3x3(_ x: Tensor, kernel: WinogradKernel, bias: Tensor?) -> Ten
                     }
                 }
 
-                // Aᵀ M A back to 2×2 output pixels, plus the bias.
+                // Aᵀ M A back to 2×2 output pixels, plus the bias: a tile row goes to two whole-tile
+                // scratch rows (no edge tests in the loop, so it vectorises), then the image's columns out.
                 parallelFor(cout, minimumChunk: 8) { channels in
                     let plane = cout * tiles
-                    for co in channels {
-                        let b = bias?.scalars[co] ?? 0
-                        for tileRow in 0..<rows {
-                            let y = 2 * (firstTileRow + tileRow)
-                            let top = output.pointer + (co * height + y) * width
-                            let secondRow = y + 1 < height
-                            let s = m.pointer + co * tiles + tileRow * tilesWide
-                            for tx in 0..<tilesWide {
-                                let q = s + tx
-                                let r00 = q[0] + q[4 * plane] + q[8 * plane], r01 = q[plane] + q[5 * plane] + q[9 * plane]
-                                let r02 = q[2 * plane] + q[6 * plane] + q[10 * plane], r03 = q[3 * plane] + q[7 * plane] + q[11 * plane]
-                                let r10 = q[4 * plane] - q[8 * plane] - q[12 * plane], r11 = q[5 * plane] - q[9 * plane] - q[13 * plane]
-                                let r12 = q[6 * plane] - q[10 * plane] - q[14 * plane], r13 = q[7 * plane] - q[11 * plane] - q[15 * plane]
-                                let x0 = 2 * tx
-                                top[x0] = r00 + r01 + r02 + b
-                                if x0 + 1 < width { top[x0 + 1] = r01 - r02 - r03 + b }
-                                if secondRow {
-                                    top[width + x0] = r10 + r11 + r12 + b
-                                    if x0 + 1 < width { top[width + x0 + 1] = r11 - r12 - r13 + b }
+                    var pair = [Float](repeating: 0, count: 4 * tilesWide)
+                    pair.withUnsafeMutableBufferPointer { pp in
+                        let upper = pp.baseAddress!, lower = upper + 2 * tilesWide
+                        for co in channels {
+                            let b = bias?.scalars[co] ?? 0
+                            for tileRow in 0..<rows {
+                                let s = m.pointer + co * tiles + tileRow * tilesWide
+                                for tx in 0..<tilesWide {
+                                    let q = s + tx
+                                    let r00 = q[0] + q[4 * plane] + q[8 * plane], r01 = q[plane] + q[5 * plane] + q[9 * plane]
+                                    let r02 = q[2 * plane] + q[6 * plane] + q[10 * plane], r03 = q[3 * plane] + q[7 * plane] + q[11 * plane]
+                                    let r10 = q[4 * plane] - q[8 * plane] - q[12 * plane], r11 = q[5 * plane] - q[9 * plane] - q[13 * plane]
+                                    let r12 = q[6 * plane] - q[10 * plane] - q[14 * plane], r13 = q[7 * plane] - q[11 * plane] - q[15 * plane]
+                                    upper[2 * tx] = r00 + r01 + r02 + b
+                                    upper[2 * tx + 1] = r01 - r02 - r03 + b
+                                    lower[2 * tx] = r10 + r11 + r12 + b
+                                    lower[2 * tx + 1] = r11 - r12 - r13 + b
                                 }
+                                let y = 2 * (firstTileRow + tileRow)
+                                let top = output.pointer + (co * height + y) * width
+                                top.update(from: upper, count: width)
+                                if y + 1 < height { (top + width).update(from: lower, count: width) }
                             }
                         }
                     }
