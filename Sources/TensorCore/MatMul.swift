@@ -2,25 +2,6 @@
 
 import CBLAS
 import Dispatch
-import Foundation
-
-public enum GEMMProfile {
-    nonisolated(unsafe) public static var table: [String: (Int, UInt64, Int)] = [:]
-    public static func record(m: Int, n: Int, k: Int, ta: Bool, tb: Bool, ns: UInt64) {
-        let key = "\(m)x\(n)x\(k) \(ta ? "T" : "N")\(tb ? "T" : "N")"
-        let e = table[key] ?? (0, 0, 0)
-        table[key] = (e.0 + 1, e.1 + ns, 2 * m * n * k)
-    }
-    public static func dump() {
-        let rows = table.sorted { $0.value.1 > $1.value.1 }
-        var total: UInt64 = 0
-        for (_, v) in rows { total += v.1 }
-        print("GEMM total \(Double(total) / 1e6) ms")
-        for (k, v) in rows.prefix(40) {
-            print(String(format: "%@ calls %d  %.1f ms  %.1f GFLOP/s", k, v.0, Double(v.1) / 1e6, Double(v.2 * v.0) / Double(v.1)))
-        }
-    }
-}
 import Synchronization
 
 /// Floating-point operations (2 per multiply-add) issued to BLAS since the process started; the
@@ -62,8 +43,13 @@ public func parallelSgemm(
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    defer { GEMMProfile.record(m: m, n: n, k: k, ta: transposeA, tb: transposeB, ns: DispatchTime.now().uptimeNanoseconds - t0) }
+    let started = GEMMShapeProfile.isRecording ? DispatchTime.now().uptimeNanoseconds : 0
+    defer {
+        if started != 0 {
+            GEMMShapeProfile.record(GEMMShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB),
+                                    nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+        }
+    }
     let work = m * n * max(k, 1)
     guard work >= 1 << 18, parallelWorkerCount > 1 else {
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,

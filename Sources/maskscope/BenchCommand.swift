@@ -40,6 +40,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs after one warm-up run.")
     var runs = 5
 
+    @Flag(help: "Also time every GEMM shape over the timed runs (calls, ms per forward, GFLOP/s).")
+    var gemmShapes = false
+
     @Flag(help: "Time the explorer's redraw after a key press (compose + damage diff at 200×60 cells) instead of inference.")
     var redraw = false
 
@@ -73,7 +76,10 @@ struct BenchCommand: ParsableCommand {
                 let outputSize = OutputSize(height: picture?.height ?? inputShape.0, width: picture?.width ?? inputShape.1)
                 _ = panopticSegmentation(predictions.final, stuffLabels: stuff, size: outputSize)
                 let postprocess = lap()
-                guard run > 0 else { continue }   // the first run warms caches and the allocator
+                guard run > 0 else {   // the first run warms caches and the allocator
+                    if gemmShapes { GEMMShapeProfile.start() }
+                    continue
+                }
                 let t = predictions.timings
                 let total = preprocess + t.total + postprocess
                 if picture != nil { samples["preprocess", default: []].append(preprocess) }
@@ -86,6 +92,7 @@ struct BenchCommand: ParsableCommand {
                               "transformer decoder": t.transformerDecoderOperations,
                               "forward": t.backboneOperations + t.pixelDecoderOperations + t.transformerDecoderOperations]
             }
+            let shapes = gemmShapes ? GEMMShapeProfile.stop() : []
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("model \(model.location.name) · input \(inputShape.0)×\(inputShape.1) (h×w) · \(runs) runs after 1 warm-up · \(parallelWorkerCount) threads · BLAS \(blasCoreName)")
@@ -106,11 +113,23 @@ struct BenchCommand: ParsableCommand {
             let achieved = forwardOperations / forward[forward.count / 2]
             print(String(format: "peak RSS %.0f MB · GEMM limit %.0f GFLOP/s (2048³ on all cores) · forward at %.0f%% of it",
                          Double(usage.ru_maxrss) / 1024, limit, 100 * achieved / limit))
+            if gemmShapes { printGEMMShapes(shapes, forwardSeconds: forward.reduce(0, +)) }
             // One machine-readable line for Tools/bench.sh.
-            if ProcessInfo.processInfo.environment["GEMM_PROFILE"] != nil { GEMMProfile.dump() }
             print(String(format: "forward_ms median=%.1f min=%.1f max=%.1f gflop=%.2f peak_rss_mb=%.0f gemm_limit=%.0f",
                          forward[forward.count / 2] * 1000, forward[0] * 1000, forward[forward.count - 1] * 1000,
                          forwardOperations, Double(usage.ru_maxrss) / 1024, limit))
+        }
+    }
+
+    /// The GEMM shapes that took the most time, per forward pass, and the share of the forward that is GEMM.
+    func printGEMMShapes(_ shapes: [GEMMShapeTiming], forwardSeconds: Double) {
+        let total = shapes.reduce(0) { $0 + $1.seconds }
+        print(String(format: "GEMM %.1f ms per forward = %.0f%% of the forward; by shape (M×N×K, op(A)op(B)):",
+                     total / Double(runs) * 1000, 100 * total / forwardSeconds))
+        for timing in shapes.prefix(25) {
+            print(timing.shape.description.padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + String(format: " %5.1f calls %8.2f ms %8.1f GFLOP/s", Double(timing.calls) / Double(runs),
+                           timing.seconds / Double(runs) * 1000, timing.gflopPerSecond))
         }
     }
 
