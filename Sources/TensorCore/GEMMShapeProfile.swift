@@ -16,7 +16,8 @@ public struct GEMMShapeTiming: Sendable {
     public var gflopPerSecond: Double { Double(2 * shape.m * shape.n * shape.k * calls) / seconds / 1e9 }
 }
 
-/// Times `parallelSgemm` calls (the model's GEMMs; the per-thread `sgemm` inside them is not counted twice).
+/// Times `parallelSgemm` calls, the model's GEMMs except those a kernel runs inside its own parallel
+/// loop (the Winograd convolution's, per-head attention products); those count with their kernel.
 public enum GEMMShapeProfile {
     private static let recording = Atomic<Bool>(false)
     private static let table = Mutex<[GEMMShape: (calls: Int, nanoseconds: UInt64)]>([:])

@@ -124,7 +124,9 @@ struct BenchCommand: ParsableCommand {
     /// The GEMM shapes that took the most time, per forward pass, and the share of the forward that is GEMM.
     func printGEMMShapes(_ shapes: [GEMMShapeTiming], forwardSeconds: Double) {
         let total = shapes.reduce(0) { $0 + $1.seconds }
-        print(String(format: "GEMM %.1f ms per forward = %.0f%% of the forward; by shape (M×N×K, op(A)op(B)):",
+        // parallelSgemm only: the Winograd convolution and the attention kernels run their per-thread
+        // GEMMs inside their own parallel loops and are timed with those kernels.
+        print(String(format: "parallel GEMMs %.1f ms per forward = %.0f%% of the forward; by shape (M×N×K, op(A)op(B)):",
                      total / Double(runs) * 1000, 100 * total / forwardSeconds))
         for timing in shapes.prefix(25) {
             print(timing.shape.description.padding(toLength: 22, withPad: " ", startingAt: 0)
