@@ -3,7 +3,7 @@
 // Why lazy: a forward pass needs only the last layer's masks at H/4 × W/4; the earlier layers feed the
 // masked attention at their (much smaller) feature level. Computing all of them at full resolution as
 // transformers does costs 9 × Q × 256 × H/4·W/4 multiply-adds (25 GFLOP for 100 queries at 800×1088),
-// which only the explorer's layer view and `predict --dump` ever look at.
+// which only the explorer's layer view and `predict --save-logits` ever read.
 
 import Synchronization
 import TensorCore
