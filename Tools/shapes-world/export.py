@@ -17,7 +17,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import sys
 
 import numpy as np
@@ -82,24 +81,15 @@ def fmt_maskscope(ours, crosscheck):
     return text
 
 
-def schedule_history(run_dir):
-    """The schedules the checkpoint was trained under, from the run's stdout.log ("stopped at step A/B"
-    lines): a resume with another --steps recomputes the cosine, so each change is a warm restart."""
-    log = os.path.join(run_dir, "stdout.log")
-    if not os.path.exists(log):
-        return ""
-    spans, start = [], 0
-    with open(log) as f:
-        for line in f:
-            m = re.match(r"stopped at step (\d+)/(\d+)", line)
-            if m:
-                stop, planned = int(m.group(1)), int(m.group(2))
-                spans.append(f"{start:,}–{stop:,} of a {planned:,}-step schedule")
-                start = stop
+def schedule_history(checkpoint):
+    """The --steps spans the checkpoint was trained under (train.py records them): each change of
+    --steps recomputes the cosine, so it is a warm restart worth stating on the card."""
+    spans = checkpoint.get("schedule", [])
     if len(spans) < 2:
         return ""
     return (" The run was stopped and resumed with other `--steps` (the cosine is recomputed from the step"
-            " count, so each change is a warm restart): steps " + ", ".join(spans) + ".")
+            " count, so each change is a warm restart): steps "
+            + ", ".join(f"{s['from']:,}–{s['to']:,} of a {s['steps']:,}-step schedule" for s in spans) + ".")
 
 
 def main(argv=None):
@@ -149,7 +139,7 @@ def main(argv=None):
     reference_metrics = load_json(a.metrics)
     metrics = fmt_metrics(reference_metrics)
     fill = {
-        "STEP": str(ck["step"]), "SCHEDULE": schedule_history(os.path.dirname(os.path.abspath(a.checkpoint))),
+        "STEP": str(ck["step"]), "SCHEDULE": schedule_history(ck),
         "STEPS": str(args["steps"]), "BATCH": str(args["batch"]), "LR": f"{args['lr']:g}",
         "WARMUP": str(args["warmup"]), "WEIGHT_DECAY": f"{args['weight_decay']:g}", "CLIP": f"{args['clip']:g}",
         "SEED": str(args["seed"]), "DATA": args.get("data", "generate"),

@@ -135,12 +135,22 @@ def set_rng_state(s):
         torch.cuda.set_rng_state_all(s["cuda"])
 
 
-def save_checkpoint(path, model, optimizer, scheduler, step, args):
+def save_checkpoint(path, model, optimizer, scheduler, step, args, schedule):
+    """`schedule`: [{"from", "to", "steps"}], one span per --steps the checkpoint was trained under
+    (a resume with another --steps recomputes the cosine: a warm restart the model card reports)."""
     tmp = path + ".tmp"
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "step": step, "rng": rng_state(),
-                "args": vars(args), "arch": shapes_model.ARCH}, tmp)
+                "args": vars(args), "arch": shapes_model.ARCH, "schedule": schedule}, tmp)
     os.replace(tmp, path)
+
+
+def extend_schedule(schedule, start, step, steps):
+    """The spans so far plus this invocation's (start → step under --steps); a resume with the same
+    --steps continues the last span."""
+    if schedule and schedule[-1]["steps"] == steps and schedule[-1]["to"] == start:
+        return schedule[:-1] + [{"from": schedule[-1]["from"], "to": step, "steps": steps}]
+    return schedule + [{"from": start, "to": step, "steps": steps}]
 
 
 # -------------------------------------------------------------------------------------- curve
@@ -243,6 +253,7 @@ def main(argv=None):
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.999))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args))
     step = 0
+    schedule = []
     if os.path.exists(ckpt_path):
         if args.fresh:
             sys.exit(f"{ckpt_path} exists and --fresh was given")
@@ -262,6 +273,7 @@ def main(argv=None):
         for group, base in zip(optimizer.param_groups, scheduler.base_lrs):
             group["lr"] = base * lr_lambda(args)(scheduler.last_epoch)
         step = ck["step"]
+        schedule = ck.get("schedule", [])
         set_rng_state(ck["rng"])
         print(f"resumed from {ckpt_path} at step {step}", file=sys.stderr)
         # drop log lines written after the checkpoint (a run killed between two saves)
@@ -293,6 +305,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
+    start = step
     end = args.steps if args.stop_after <= 0 else min(args.steps, step + args.stop_after)
     loader = torch.utils.data.DataLoader(
         Scenes("train") if args.data == "generate" else PanopticFolder(args.data), batch_size=args.batch, sampler=range(step * args.batch, end * args.batch),
@@ -351,7 +364,7 @@ def main(argv=None):
             log.flush()
             print(f"step {step}: validation loss {total / n:.4f}", file=sys.stderr)
         if step % args.save_every == 0 or step == end or stop["now"]:
-            save_checkpoint(ckpt_path, model, optimizer, scheduler, step, args)
+            save_checkpoint(ckpt_path, model, optimizer, scheduler, step, args, extend_schedule(schedule, start, step, args.steps))
             draw_curve(log_path, os.path.join(args.out, "curve.png"))
         if stop["now"]:
             break
