@@ -30,12 +30,36 @@ public enum AtomicFile {
     /// Writes through `body`, which receives the temporary file's descriptor and may write in pieces.
     public static func write(to path: String, overwrite: OverwritePolicy = .refuse,
                              _ body: (Int32) throws -> Void) throws {
-        if overwrite == .refuse && fileExists(path) { throw FileError.wouldOverwrite(path: path) }
+        try checkDestination(path, overwrite: overwrite)
+        let temporary = try writeTemporary(for: path, body)
+        try moveIntoPlace(temporary, path, overwrite: overwrite)
+    }
+
+    /// The suffix of every temporary file: `<destination>.tmp-XXXXXX` (mkstemp's six characters).
+    /// `TemporaryFiles.removeStale` recognises exactly this shape.
+    public static let temporarySuffix = ".tmp-"
+
+    /// Refuses before anything is written: an existing file under `.refuse`, anything but a regular
+    /// file under `.replace` (a rename over /dev/full would replace the device), a missing folder.
+    static func checkDestination(_ path: String, overwrite: OverwritePolicy) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            if overwrite == .refuse { throw FileError.wouldOverwrite(path: path) }
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFDIR { throw FileError.isDirectory(path: path) }
+            if kind != S_IFREG { throw FileError.notRegularFile(path: path, kind: fileKindName(mode: info.st_mode)) }
+        }
         let directory = parentDirectory(of: path)
         if !directory.isEmpty && !isDirectory(directory) {
-            throw FileError.unwritable(path: path, reason: "directory '\(directory)' does not exist")
+            let reason = fileExists(directory) ? "'\(directory)' is not a folder" : "folder '\(directory)' does not exist"
+            throw FileError.unwritable(path: path, reason: reason)
         }
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+    }
+
+    /// Creates `<path>.tmp-XXXXXX`, fills it through `body`, fsyncs it and returns its name; on any
+    /// failure the temporary file is removed and the error names `path`.
+    static func writeTemporary(for path: String, _ body: (Int32) throws -> Void) throws -> String {
+        var template = Array((path + temporarySuffix + "XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
         let temporary = String(cString: template.map { UInt8(bitPattern: $0) })
@@ -45,12 +69,17 @@ public enum AtomicFile {
             let mask = umask(0); umask(mask)
             fchmod(fd, 0o666 & ~mask)
             guard fsync(fd) == 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
-            close(fd)
+            guard close(fd) == 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
         } catch {
             close(fd)
             unlink(temporary)
             throw error
         }
+        return temporary
+    }
+
+    /// Gives the finished temporary file its name; the temporary file is gone afterwards either way.
+    static func moveIntoPlace(_ temporary: String, _ path: String, overwrite: OverwritePolicy) throws {
         if overwrite == .refuse {
             // link() fails if the destination appeared meanwhile, so even a race cannot clobber it.
             if link(temporary, path) != 0 {
@@ -60,10 +89,18 @@ public enum AtomicFile {
                 throw FileError.unwritable(path: path, reason: String(cString: strerror(code)))
             }
             unlink(temporary)
-        } else if rename(temporary, path) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw FileError.unwritable(path: path, reason: String(cString: strerror(code)))
+        } else {
+            // Checked again right before the rename: the destination may have changed since.
+            var info = stat()
+            if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+                unlink(temporary)
+                throw FileError.notRegularFile(path: path, kind: fileKindName(mode: info.st_mode))
+            }
+            if rename(temporary, path) != 0 {
+                let code = errno
+                unlink(temporary)
+                throw FileError.unwritable(path: path, reason: String(cString: strerror(code)))
+            }
         }
     }
 

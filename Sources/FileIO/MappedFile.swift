@@ -16,14 +16,16 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. It changes
+        // nothing for a regular file, and anything else is refused right after the fstat.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw MappedFile.openError(path: path, errno: errno) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw FileError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError.isDirectory(path: path) }
+        try MappedFile.requireRegularFile(mode: info.st_mode, path: path)
         let size = Int(info.st_size)
         if size == 0 {
             // mmap of zero bytes fails; an empty buffer is the honest answer.
@@ -39,6 +41,15 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+
+    /// A FIFO, device or socket has no size and may block or never end: refused by name.
+    static func requireRegularFile(mode: mode_t, path: String) throws {
+        switch mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw FileError.isDirectory(path: path)
+        default: throw FileError.notRegularFile(path: path, kind: fileKindName(mode: mode))
+        }
     }
 
     static func openError(path: String, errno code: Int32) -> FileError {
