@@ -14,31 +14,59 @@ import Glibc
 public final class CursesTerminal {
     public let capability: ColorCapability
     public let utf8: Bool
+    /// No colours (vt100, xterm-mono, too few colour pairs): every cell goes through ncurses with
+    /// attributes only, and nothing is written around it (no SGR colours, no raw picture region).
+    public let monochrome: Bool
+    private let defaultColors: Bool
     private var previous: CellGrid?
     private var previousRegion = (column: 0, row: 0, columns: 0, rows: 0)
     private var pairs: [Int64: Int32] = [:]
     private var encoder: CellEncoder
 
-    /// Starts curses on the terminal; call `restore()` (also done on signals) before exiting.
-    public init(environment: [String: String]) {
+    /// Starts curses on the terminal named by TERM; call `restore()` (also done on signals) before
+    /// exiting. Throws, with the terminal untouched, where curses cannot run there.
+    public init(environment: [String: String]) throws {
         setlocale(LC_ALL, "")
         utf8 = String(cString: mw_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
-        initscr()
-        raw(); noecho(); nonl()
-        keypad(mw_stdscr(), true)
-        // ncurses must never shift characters or lines: it would drag the picture cells it does not know.
-        idcok(mw_stdscr(), false)
-        idlok(mw_stdscr(), false)
-        set_escdelay(25)
-        curs_set(0)
-        start_color()
-        use_default_colors()
-        mousemask(mw_button1_pressed() | mw_wheel_up() | mw_wheel_down(), nil)
-        mouseinterval(0)
-        wtimeout(mw_stdscr(), 50)   // poll: inference results arrive while no key is pressed
-        capability = ColorCapability.detect(environment: environment, terminfoColors: Int(mw_colors()))
-        encoder = CellEncoder(capability: capability, utf8: utf8)
+        let term = environment["TERM"] ?? ""
+        guard !term.isEmpty else { throw CursesTerminalError.termUnset }
+        // newterm, unlike initscr, returns nil instead of printing its own message and exiting.
+        guard let output = fdopen(1, "w"), let input = fdopen(0, "r") else { throw CursesTerminalError.noTerminal }
+        TerminalRestore.saveModes()
+        guard newterm(nil, output, input) != nil, mw_stdscr() != nil else { throw CursesTerminalError.unknownTerm(term) }
+        // Without cursor addressing (TERM=dumb) ncurses can only scroll: refuse before drawing anything.
+        guard let address = tigetstr("cup"), Int(bitPattern: address) != -1 else {
+            TerminalRestore.restoreModesOnly()
+            throw CursesTerminalError.cannotAddress(term)
+        }
+        guard raw() == OK, noecho() == OK else {
+            TerminalRestore.restoreModesOnly()
+            throw CursesTerminalError.noTerminal
+        }
         TerminalRestore.install()
+        // The rest are refinements a terminal may lack (curs_set on vt100): ERR is not fatal.
+        _ = nonl()
+        _ = keypad(mw_stdscr(), true)
+        // ncurses must never shift characters or lines: it would drag the picture cells it does not know.
+        _ = idcok(mw_stdscr(), false)
+        _ = idlok(mw_stdscr(), false)
+        _ = set_escdelay(25)
+        _ = curs_set(0)
+        // Colour only where the terminal has it and enough pairs for the chrome; alloc_pair without
+        // start_color's tables crashes (TERM=vt100, xterm-mono), so nothing colour-related runs otherwise.
+        let pairsAvailable = Int(tigetnum("pairs"))
+        if has_colors(), start_color() == OK, mw_colors() >= 8, pairsAvailable >= 16 {
+            monochrome = false
+            defaultColors = use_default_colors() == OK
+        } else {
+            monochrome = true
+            defaultColors = true
+        }
+        _ = mousemask(mw_button1_pressed() | mw_wheel_up() | mw_wheel_down(), nil)
+        _ = mouseinterval(0)
+        wtimeout(mw_stdscr(), 50)   // poll: inference results arrive while no key is pressed
+        capability = ColorCapability.detect(environment: environment, terminfoColors: monochrome ? 8 : Int(mw_colors()))
+        encoder = CellEncoder(capability: capability, utf8: utf8)
     }
 
     public var size: (columns: Int, rows: Int) { (Int(getmaxx(mw_stdscr())), Int(getmaxy(mw_stdscr()))) }
@@ -52,7 +80,8 @@ public final class CursesTerminal {
     /// Writes the cells of `frame` that changed since the last one.
     public func present(_ frame: ComposedFrame) {
         let grid = frame.grid
-        let region = frame.imageRegion
+        // Monochrome: the composer drew the picture as characters, so ncurses owns every cell.
+        let region = monochrome ? (column: 0, row: 0, columns: 0, rows: 0) : frame.imageRegion
         // ncurses never knew about the old picture cells: when the region moves, repaint everything.
         if previousRegion != region { invalidate() }
         let changed = grid.changedPositions(since: previous)
@@ -69,15 +98,24 @@ public final class CursesTerminal {
             }
             let cell = grid[column, row]
             let scalar = cell.glyph.unicodeScalars.first.map { utf8 || $0.isASCII ? $0.value : 0x2B } ?? 0x20
-            _ = mw_put_cell(mw_stdscr(), Int32(row), Int32(column), wchar_t(scalar), pair(cell.foreground, cell.background),
-                            cell.bold ? mw_a_bold() : 0)
+            var attributes: attr_t = cell.bold ? mw_a_bold() : 0
+            if cell.reverse { attributes |= Self.reverseAttribute }
+            if cell.underline { attributes |= Self.underlineAttribute }
+            // ERR here is the bottom-right cell on a terminal that scrolls when it is written: harmless.
+            _ = mw_put_cell(mw_stdscr(), Int32(row), Int32(column), wchar_t(scalar),
+                            monochrome ? 0 : pair(cell.foreground, cell.background), attributes)
         }
-        wnoutrefresh(mw_stdscr())
-        doupdate()
+        _ = wnoutrefresh(mw_stdscr())
+        _ = doupdate()
         writeRegion(grid, cells: regionCells)
         previous = grid
         previousRegion = region
     }
+
+    // A_REVERSE and A_UNDERLINE are NCURSES_BITS(1, 10) and (1, 9), which Swift cannot import; they
+    // are fixed by the ncurses ABI (NCURSES_ATTR_SHIFT 8), next to A_BOLD = NCURSES_BITS(1, 13).
+    static let reverseAttribute: attr_t = 1 << (10 + 8)
+    static let underlineAttribute: attr_t = 1 << (9 + 8)
 
     /// The picture cells as raw SGR: save cursor, position, colour, glyph, restore.
     func writeRegion(_ grid: CellGrid, cells: [(Int, Int)]) {
@@ -98,21 +136,24 @@ public final class CursesTerminal {
         try? Array(out.utf8).withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
     }
 
-    /// A colour pair for chrome colours (nearest palette entries; −1 = terminal default).
+    /// A colour pair for chrome colours (nearest palette entries; −1 = terminal default), or pair 0
+    /// (the terminal's colours) when ncurses has none left or refuses the combination.
     func pair(_ foreground: CellColor, _ background: CellColor) -> Int32 {
-        func index(_ color: CellColor) -> Int32 {
-            guard case .rgb(let c) = color else { return -1 }
+        func index(_ color: CellColor, foreground: Bool) -> Int32 {
+            // Without use_default_colors, −1 is no colour at all: white on black stands in for it.
+            guard case .rgb(let c) = color else { return defaultColors ? -1 : (foreground ? 7 : 0) }
             switch capability {
             case .trueColor, .palette256: return mw_colors() >= 256 ? Int32(encoder.index256(c)) : Int32(encoder.basicIndex(c))
             case .palette16, .palette8: return Int32(encoder.basicIndex(c))
             }
         }
-        let (f, b) = (index(foreground), index(background))
+        let (f, b) = (index(foreground, foreground: true), index(background, foreground: false))
         let key = Int64(f) << 32 | Int64(UInt32(bitPattern: b))
         if let known = pairs[key] { return known }
-        let pair = alloc_pair(f, b)
-        pairs[key] = pair < 0 ? 0 : pair
-        return pairs[key]!
+        let allocated = alloc_pair(f, b)
+        let pair = allocated < 0 ? 0 : allocated
+        pairs[key] = pair
+        return pair
     }
 
     /// The next key or mouse event, or nil after the 50 ms poll timeout.
@@ -158,13 +199,34 @@ public final class CursesTerminal {
 
     /// Ctrl-Z: give the terminal back, stop, and repaint everything when resumed.
     public func suspend() {
-        endwin()
+        _ = endwin()
         kill(getpid(), SIGSTOP)
-        refresh()
+        _ = refresh()
         invalidate()
     }
 
     public func restore() { TerminalRestore.restore() }
+}
+
+/// Why curses cannot run on this terminal: one sentence each, saying what to do.
+public enum CursesTerminalError: Error, CustomStringConvertible {
+    case termUnset
+    case unknownTerm(String)
+    case cannotAddress(String)
+    case noTerminal
+
+    public var description: String {
+        switch self {
+        case .termUnset:
+            return "TERM is not set, so the terminal type is unknown; set it (e.g. TERM=xterm-256color) or use `maskscope segment` to write results to files"
+        case .unknownTerm(let term):
+            return "terminal type '\(term)' has no terminfo entry; set TERM to one this system knows (e.g. xterm-256color, see `toe -a`) or install ncurses-term"
+        case .cannotAddress(let term):
+            return "terminal type '\(term)' cannot move the cursor, which the explorer needs; run it in a terminal such as xterm-256color or use `maskscope segment` to write results to files"
+        case .noTerminal:
+            return "cannot set up the terminal on stdin/stdout; run the explorer in a terminal or use `maskscope segment`"
+        }
+    }
 }
 
 public enum TerminalInput: Equatable {

@@ -15,9 +15,14 @@ public struct Cell: Sendable, Hashable {
     public var foreground: CellColor
     public var background: CellColor
     public var bold: Bool
+    /// Monochrome terminals mark the selection and the bars with reverse video, boundaries with underline.
+    public var reverse: Bool
+    public var underline: Bool
 
-    public init(glyph: Character = " ", foreground: CellColor = .terminalDefault, background: CellColor = .terminalDefault, bold: Bool = false) {
+    public init(glyph: Character = " ", foreground: CellColor = .terminalDefault, background: CellColor = .terminalDefault,
+                bold: Bool = false, reverse: Bool = false, underline: Bool = false) {
         self.glyph = glyph; self.foreground = foreground; self.background = background; self.bold = bold
+        self.reverse = reverse; self.underline = underline
     }
 
     public static let blank = Cell()
@@ -45,11 +50,11 @@ public struct CellGrid: Sendable, Equatable {
     /// Writes `text` from (column, row), clipped at the right edge; returns the column after it.
     @discardableResult
     public mutating func write(_ text: String, column: Int, row: Int, foreground: CellColor = .terminalDefault,
-                               background: CellColor = .terminalDefault, bold: Bool = false) -> Int {
+                               background: CellColor = .terminalDefault, bold: Bool = false, reverse: Bool = false) -> Int {
         var x = column
         for character in text where x < columns {
             if contains(column: x, row: row) {
-                self[x, row] = Cell(glyph: character, foreground: foreground, background: background, bold: bold)
+                self[x, row] = Cell(glyph: character, foreground: foreground, background: background, bold: bold, reverse: reverse)
             }
             x += 1
         }

@@ -37,6 +37,25 @@ public struct ExplorerDocument: Sendable {
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
+        return postProcess(name: name, image: image, predictions: predictions, model: model, options: options, stuff: stuff, progress: progress)
+    }
+
+    /// The same, but nil as soon as `shouldStop` says so: it is asked between the stages (the
+    /// forward pass itself runs to its end), so a quitting explorer is not kept waiting for long.
+    public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
+                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil,
+                            shouldStop: () -> Bool) -> ExplorerDocument? {
+        if shouldStop() { return nil }
+        progress?("preprocessing")
+        let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
+        if shouldStop() { return nil }
+        let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
+        if shouldStop() { return nil }
+        return postProcess(name: name, image: image, predictions: predictions, model: model, options: options, stuff: stuff, progress: progress)
+    }
+
+    static func postProcess(name: String, image: RGBImage, predictions: Predictions, model: Mask2FormerModel,
+                            options: PostProcessingOptions, stuff: Set<Int>, progress: (@Sendable (String) -> Void)?) -> ExplorerDocument {
         progress?("post-processing")
         let size = OutputSize(height: image.height, width: image.width)
         let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)

@@ -41,14 +41,20 @@ public struct FrameComposer: Sendable {
     public var theme: Theme
     /// NO_COLOR: chrome in the terminal's default colours (the picture keeps its colours).
     public var plainChrome: Bool
+    /// A terminal without colours: bars and the selection in reverse video, the picture as
+    /// characters (MonochromePicture), no colours anywhere.
+    public var monochrome: Bool
     public static let minimumColumns = 60, minimumRows = 16
 
-    public init(theme: Theme, plainChrome: Bool = false) {
+    public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false) {
         self.theme = theme
         self.plainChrome = plainChrome
+        self.monochrome = monochrome
     }
 
-    func ui(_ role: String) -> CellColor { plainChrome ? .terminalDefault : (theme.ui[role].map { .rgb($0) } ?? .terminalDefault) }
+    func ui(_ role: String) -> CellColor {
+        plainChrome || monochrome ? .terminalDefault : (theme.ui[role].map { .rgb($0) } ?? .terminalDefault)
+    }
 
     /// `document` is nil while the first inference runs; `message` goes to the status line.
     public func compose(state: ExplorerState, document: ExplorerDocument?, columns: Int, rows: Int,
@@ -59,7 +65,8 @@ public struct FrameComposer: Sendable {
             grid.write(String(text.prefix(columns)), column: max(0, (columns - text.count) / 2), row: rows / 2)
             return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
         }
-        grid.write(pad(" maskscope · " + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"), bold: true)
+        grid.write(pad(" maskscope · " + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"),
+                   bold: true, reverse: monochrome)
         let panelWidth = min(44, max(30, columns / 3))
         let paneColumns = columns - panelWidth - 1
         // The queries view adds the per-layer filmstrip and the layer line under the picture.
@@ -70,7 +77,7 @@ public struct FrameComposer: Sendable {
 
         guard let document else {
             grid.write(message, column: 2, row: rows / 2, foreground: ui("text"))
-            grid.write(pad(" ? help · q quit", columns), column: 0, row: rows - 1, foreground: ui("dim"))
+            grid.write(pad(" ? help · q quit", columns), column: 0, row: rows - 1, foreground: ui("dim"), reverse: monochrome)
             return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
         }
         // Image pane, centred in its area.
@@ -94,7 +101,8 @@ public struct FrameComposer: Sendable {
                 column += 3
             }
             grid.write(pad(item.text, listColumn + panelWidth - column), column: column, row: row,
-                       foreground: selected ? ui("background") : ui("text"), background: selected ? ui("selection") : .terminalDefault, bold: selected)
+                       foreground: selected ? ui("background") : ui("text"), background: selected ? ui("selection") : .terminalDefault,
+                       bold: selected, reverse: selected && monochrome)
         }
 
         // The filmstrip and decoder-layer line of the queries view.
@@ -110,8 +118,13 @@ public struct FrameComposer: Sendable {
             + (state.viewport.zoom > 1 ? " · zoom \(Int(state.viewport.zoom))×" : "")
             + (state.imageCount > 1 ? " · image \(state.imageIndex + 1)/\(state.imageCount)" : "") + " · ? help · q quit"
             + (message.isEmpty ? "" : " · " + message)
-        grid.write(pad(status, columns), column: 0, row: rows - 1, foreground: ui("text"), background: plainChrome ? .terminalDefault : .rgb(RGBColor(r: 0x30, g: 0x30, b: 0x30)))
+        grid.write(pad(status, columns), column: 0, row: rows - 1, foreground: ui("text"),
+                   background: plainChrome || monochrome ? .terminalDefault : .rgb(RGBColor(r: 0x30, g: 0x30, b: 0x30)), reverse: monochrome)
 
+        if monochrome {
+            MonochromePicture.convert(&grid)
+            MonochromePicture.markSegments(&grid, region: region, pane: ImagePane(document: document, state: state, theme: theme))
+        }
         if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.action }) }
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
         return ComposedFrame(grid: grid, imageRegion: region,

@@ -5,6 +5,7 @@ import ArgumentParser
 import CursesTerminal
 import Dispatch
 import Explorer
+import FileIO
 import Foundation
 import Imaging
 import Mask2Former
@@ -34,22 +35,36 @@ struct ExploreCommand: ParsableCommand {
                 throw ValidationError("explore needs a terminal (stdin and stdout are not both one); to write results to files use `maskscope segment`")
             }
             let paths = inputs.isEmpty ? [try ShippedAssets.sampleImages()] : inputs
+            // A FIFO or device named directly is a mistake to report now; one inside a folder is
+            // reported on its own image by the worker, which never opens it.
+            for path in paths where !isDirectory(path) {
+                if let problem = ExploreInputCheck.problem(path: path) { throw problem }
+            }
             let images = try ImageInputs.collect(paths)
             guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(paths.joined(separator: ", "))") }
             let chosenTheme = try ThemeLoader.load(named: theme)
             let model = try modelOptions.load()
             let stuff = try postProcessing.stuff(labels: model.config.labels).ids
+            let environment = ProcessInfo.processInfo.environment
+            let terminal = try CursesTerminal(environment: environment)
             let worker = InferenceWorker(images: images, model: model, options: postProcessing.options, stuff: stuff)
-            return runLoop(worker: worker, theme: chosenTheme, images: images, modelName: model.location.name)
+            worker.start()
+            let status = runLoop(worker: worker, terminal: terminal, environment: environment, theme: chosenTheme,
+                                 images: images, modelName: model.location.name)
+            terminal.restore()
+            // The worker stops at its next check (between images and stages). One deep inside a
+            // forward pass is not waited for: the process ends without running exit-time
+            // destructors (OpenBLAS frees its buffers there) under a thread still using them.
+            if !worker.stop(waitingUpTo: 0.3) { _exit(status) }
+            return status
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
-    func runLoop(worker: InferenceWorker, theme: Theme, images: [ImageInput], modelName: String) -> Int32 {
-        let environment = ProcessInfo.processInfo.environment
-        let terminal = CursesTerminal(environment: environment)
-        defer { terminal.restore() }
-        let composer = FrameComposer(theme: theme, plainChrome: ColorCapability.chromeWithoutColor(environment: environment))
+    func runLoop(worker: InferenceWorker, terminal: CursesTerminal, environment: [String: String], theme: Theme,
+                 images: [ImageInput], modelName: String) -> Int32 {
+        let composer = FrameComposer(theme: theme, plainChrome: ColorCapability.chromeWithoutColor(environment: environment),
+                                     monochrome: terminal.monochrome)
         var state = ExplorerState()
         state.imageCount = images.count
         var message = ""
@@ -66,7 +81,7 @@ struct ExploreCommand: ParsableCommand {
             var status = message
             switch current {
             case .done(let d)?: document = d
-            case .failed(let error)?: status = "\(images[state.imageIndex].path): \(error)"
+            case .failed(let error)?: status = error
             case nil: status = "running the model on \(images[state.imageIndex].path): \(worker.progress)"
             }
             if let document {
@@ -98,8 +113,12 @@ struct ExploreCommand: ParsableCommand {
                     do {
                         message = "exported " + (try ExplorerExport.export(document: document, state: state, theme: theme, directory: "."))
                             .joined(separator: ", ")
-                    } catch {
+                    } catch let error as FileError {
                         message = "export failed: \(error)"
+                    } catch let error as ImagingError {
+                        message = "export failed: \(error)"
+                    } catch {
+                        message = "export to \(FileManager.default.currentDirectoryPath) failed: \(error)"
                     }
                 }
             case .key(let key):
@@ -113,7 +132,8 @@ struct ExploreCommand: ParsableCommand {
 }
 
 /// Runs the model on the images one at a time on its own thread, the requested image first;
-/// results are kept for the session.
+/// results are kept for the session. The thread holds the worker strongly, so the worker lives as
+/// long as the thread runs whatever the UI does; `stop` asks it to finish at its next check.
 final class InferenceWorker: @unchecked Sendable {
     enum Result { case done(ExplorerDocument), failed(String) }
 
@@ -122,32 +142,61 @@ final class InferenceWorker: @unchecked Sendable {
     private var wanted = 0
     private var started = DispatchTime.now()
     private var stage = ""
+    private var stopRequested = false
+    private let finished = DispatchSemaphore(value: 0)
     private let images: [ImageInput]
+    private let model: Mask2FormerModel
+    private let options: PostProcessingOptions
+    private let stuff: Set<Int>
 
     init(images: [ImageInput], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>) {
         self.images = images
-        let thread = Thread { [unowned self] in
-            while true {
-                let next: Int? = self.lock.withLock {
-                    if results[wanted] == nil { return wanted }
-                    return images.indices.first { results[$0] == nil }
-                }
-                guard let index = next else { return }
-                self.lock.withLock { started = DispatchTime.now(); stage = "decoding the image" }
-                let result: Result
-                do {
-                    let picture = try loadImage(path: images[index].path)
-                    result = .done(ExplorerDocument.make(name: (images[index].outputStem as NSString).lastPathComponent, image: picture,
-                                                         model: model, options: options, stuff: stuff,
-                                                         progress: { [unowned self] stage in self.lock.withLock { self.stage = stage } }))
-                } catch {
-                    result = .failed("\(error)")
-                }
-                self.lock.withLock { results[index] = result }
-            }
+        self.model = model
+        self.options = options
+        self.stuff = stuff
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            work()
+            finished.signal()
         }
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    private var shouldStop: Bool { lock.withLock { stopRequested } }
+
+    private func work() {
+        while !shouldStop {
+            let next: Int? = lock.withLock {
+                if results[wanted] == nil { return wanted }
+                return images.indices.first { results[$0] == nil }
+            }
+            guard let index = next else { return }
+            lock.withLock { started = DispatchTime.now(); stage = "decoding the image" }
+            let result: Result?
+            do {
+                // A FIFO, device or socket lying in a folder is never opened: a read would block for good.
+                if let problem = ExploreInputCheck.problem(path: images[index].path) { throw problem }
+                let picture = try loadImage(path: images[index].path)
+                result = ExplorerDocument.make(
+                    name: (images[index].outputStem as NSString).lastPathComponent, image: picture, model: model,
+                    options: options, stuff: stuff,
+                    progress: { [self] stage in lock.withLock { self.stage = stage } },
+                    shouldStop: { [self] in shouldStop }).map { .done($0) }
+            } catch {
+                result = .failed("\(error)")
+            }
+            guard let result else { return }
+            lock.withLock { results[index] = result }
+        }
+    }
+
+    /// Asks the thread to stop and waits up to `seconds` for it; false when it is still running.
+    func stop(waitingUpTo seconds: Double) -> Bool {
+        lock.withLock { stopRequested = true }
+        return finished.wait(timeout: .now() + seconds) == .success
     }
 
     func request(_ index: Int) { lock.withLock { wanted = index } }
@@ -155,5 +204,16 @@ final class InferenceWorker: @unchecked Sendable {
     /// "pixel decoder, 1.4 s": the stage running now and the time since this image started.
     var progress: String {
         lock.withLock { stage + String(format: ", %.1f s", Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
+    }
+}
+
+/// The explorer reads images on a thread that must never block: anything but a regular file (a FIFO
+/// would wait for a writer for good) is refused by its `stat`, without opening it.
+enum ExploreInputCheck {
+    /// Nil for a regular file or a path that does not exist (reported by whoever opens it).
+    static func problem(path: String) -> FileError? {
+        guard let mode = fileMode(path), mode & S_IFMT != S_IFREG else { return nil }
+        if mode & S_IFMT == S_IFDIR { return .isDirectory(path: path) }
+        return .notRegularFile(path: path, kind: fileKindName(mode: mode))
     }
 }
