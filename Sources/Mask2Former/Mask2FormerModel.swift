@@ -29,12 +29,39 @@ public final class Mask2FormerModel: Sendable {
     let pixelDecoder: PixelDecoder
     let decoder: MaskedAttentionDecoder
 
-    /// Loads and verifies a checkpoint folder: config, preprocessing settings, and every weight.
-    public init(location: CheckpointLocation) throws {
+    /// The memory a forward pass may use (checked at load for the largest input the processor makes).
+    public let memoryLimit: MemoryLimit
+    /// The checkpoint's weights as f32, bytes (for memory estimates).
+    let fileWeightBytes: Int
+
+    /// Loads and verifies a checkpoint folder: config, preprocessing settings, memory for the largest
+    /// input they allow, and every weight (present, right shape, finite).
+    /// `memoryLimit`: nil means `MemoryLimit.standard()` (MASKSCOPE_MEMORY_LIMIT, else 80 % of memory).
+    public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil) throws {
         self.location = location
         config = try Mask2FormerConfig.load(path: location.configPath)
         processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
+        let limit = try memoryLimit ?? MemoryLimit.standard()
+        self.memoryLimit = limit
         let weights = WeightLoader(file: try SafetensorsFile(path: location.weightsPath))
+        do { fileWeightBytes = try weights.floatBytes } catch {
+            throw ModelError.unsupported(file: location.weightsPath, detail: "tensor sizes beyond what memory can address; the header is corrupt")
+        }
+        // Refuse before building anything large: the weights, and the biggest input the processor can
+        // make. Without resizing the input is the image's size, checked once known (checkMemory).
+        let smallest = Self.estimate(config: config, height: 32, width: 32, fileWeightBytes: fileWeightBytes)
+        if smallest.totalBytes > limit.bytes {
+            throw ModelError.tooMuchMemory(subject: location.configPath, estimate: smallest, limit: limit,
+                                           remedy: "the model alone is too large for it")
+        }
+        if let largest = ImageProcessor(config: processorConfig).largestOutputSize {
+            let estimate = Self.estimate(config: config, height: largest.height, width: largest.width, fileWeightBytes: fileWeightBytes)
+            if estimate.totalBytes > limit.bytes {
+                throw ModelError.tooMuchMemory(
+                    subject: location.preprocessorConfigPath, estimate: estimate, limit: limit,
+                    remedy: "its size (and size_divisor) allow inputs this large: lower them")
+            }
+        }
         backbone = try SwinBackbone(config: config.backbone, weights: weights, prefix: "model.pixel_level_module.encoder.")
         pixelDecoder = try PixelDecoder(config: config, weights: weights, prefix: "model.pixel_level_module.decoder.")
         decoder = try MaskedAttentionDecoder(config: config, weights: weights)
@@ -43,8 +70,41 @@ public final class Mask2FormerModel: Sendable {
     }
 
     /// Resolves `--model` (folder or cached hub id) and loads it.
-    public convenience init(model: String) throws {
-        try self.init(location: try CheckpointLocation.resolve(model))
+    public convenience init(model: String, memoryLimit: MemoryLimit? = nil) throws {
+        try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit)
+    }
+
+    /// The memory a forward pass at `height × width` (the model input) needs.
+    public func memoryEstimate(height: Int, width: Int) -> MemoryEstimate {
+        Self.estimate(config: config, height: height, width: width, fileWeightBytes: fileWeightBytes)
+    }
+
+    /// Throws `tooMuchMemory` when a forward pass on a `height × width` input would exceed the limit.
+    /// Call it before preprocessing an image whose size the processor does not bound (do_resize false).
+    public func checkMemory(inputHeight height: Int, inputWidth width: Int) throws {
+        let estimate = memoryEstimate(height: height, width: width)
+        if estimate.totalBytes > memoryLimit.bytes {
+            throw ModelError.tooMuchMemory(subject: "\(width)×\(height) input", estimate: estimate, limit: memoryLimit,
+                                           remedy: "downscale the image (preprocessor_config.json does not resize it)")
+        }
+    }
+
+    /// The input size preprocessing gives an image of `height × width`, after checking that a forward
+    /// pass on it fits the memory limit.
+    public func checkedInputSize(imageHeight height: Int, imageWidth width: Int) throws -> (height: Int, width: Int) {
+        let size = ImageProcessor(config: processorConfig).outputSize(height: height, width: width)
+        try checkMemory(inputHeight: size.height, inputWidth: size.width)
+        return size
+    }
+
+    /// `MemoryEstimate.forward`, saturated at Int.max where a size overflows (certainly over any limit).
+    static func estimate(config: Mask2FormerConfig, height: Int, width: Int, fileWeightBytes: Int) -> MemoryEstimate {
+        do {
+            return try MemoryEstimate.forward(config: config, height: height, width: width, fileWeightBytes: fileWeightBytes)
+        } catch {
+            return MemoryEstimate(inputHeight: height, inputWidth: width, weightBytes: fileWeightBytes,
+                                  activationBytes: Int.max, peakStage: "sizes beyond Int", totalBytes: Int.max)
+        }
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }

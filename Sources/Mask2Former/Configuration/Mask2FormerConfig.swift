@@ -34,40 +34,80 @@ public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
         case featureStrides = "feature_strides", numQueries = "num_queries", id2label, numLabels = "num_labels"
     }
 
+    /// What the reads accept: generous bounds around every published Mask2Former (widths 256, 6 encoder
+    /// and 10 decoder layers, 100 or 200 queries, 19 to 847 labels), small enough that no size product
+    /// derived from them can overflow. Memory is checked separately, against the input size.
+    public enum Limits {
+        public static let width = 1...4096
+        public static let feedforward = 1...65536
+        public static let encoderLayers = 0...100
+        public static let decoderLayers = 1...100
+        public static let heads = 1...256
+        public static let queries = 1...4096
+        /// Label ids must fit a 16-bit label PNG.
+        public static let labels = 1...65535
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? ""
+        let modelType = try c.text(.modelType, default: "")
+        // Another model's fields mean other things: leave them unread so validate() says "not supported".
+        guard modelType == "mask2former" else {
+            self = try JSONDecoder().decode(Mask2FormerConfig.self, from: Data(#"{"model_type": "mask2former"}"#.utf8))
+            self.modelType = modelType
+            return
+        }
+        self.modelType = modelType
         backbone = try c.decodeIfPresent(SwinConfig.self, forKey: .backboneConfig) ?? .mask2FormerDefault
-        featureSize = try c.decodeIfPresent(Int.self, forKey: .featureSize) ?? 256
-        maskFeatureSize = try c.decodeIfPresent(Int.self, forKey: .maskFeatureSize) ?? 256
-        hiddenDim = try c.decodeIfPresent(Int.self, forKey: .hiddenDim)
-            ?? c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 256
-        encoderFeedforwardDim = try c.decodeIfPresent(Int.self, forKey: .encoderFeedforwardDim) ?? 1024
-        encoderLayers = try c.decodeIfPresent(Int.self, forKey: .encoderLayers) ?? 6
-        decoderLayers = try c.decodeIfPresent(Int.self, forKey: .decoderLayers)
-            ?? c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 10
-        numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 8
-        dimFeedforward = try c.decodeIfPresent(Int.self, forKey: .dimFeedforward) ?? 2048
-        activationFunction = try c.decodeIfPresent(String.self, forKey: .activationFunction) ?? "relu"
-        preNorm = try c.decodeIfPresent(Bool.self, forKey: .preNorm) ?? false
-        enforceInputProjection = try c.decodeIfPresent(Bool.self, forKey: .enforceInputProjection) ?? false
-        commonStride = try c.decodeIfPresent(Int.self, forKey: .commonStride) ?? 4
-        featureStrides = try c.decodeIfPresent([Int].self, forKey: .featureStrides) ?? [4, 8, 16, 32]
-        numQueries = try c.decodeIfPresent(Int.self, forKey: .numQueries) ?? 100
+        let groupWidth = "a multiple of 32 (GroupNorm with 32 groups) from 32 to \(Limits.width.upperBound)"
+        featureSize = try c.integer(.featureSize, default: 256, in: Limits.width, allowed: groupWidth)
+        guard featureSize % 32 == 0 else {
+            throw ConfigFieldError(field: c.fieldPath(.featureSize), value: String(featureSize), allowed: groupWidth)
+        }
+        maskFeatureSize = try c.integer(.maskFeatureSize, default: 256, in: Limits.width)
+        // The sine position code gives half the channels to y and half to x.
+        let evenWidth = "an even integer (half the sine position code per axis) from 2 to \(Limits.width.upperBound)"
+        hiddenDim = try c.integer([.hiddenDim, .hiddenSize], default: 256, in: 2...Limits.width.upperBound, allowed: evenWidth)
+        guard hiddenDim % 2 == 0 else {
+            throw ConfigFieldError(field: c.fieldPath(c.contains(.hiddenDim) ? .hiddenDim : .hiddenSize), value: String(hiddenDim), allowed: evenWidth)
+        }
+        encoderFeedforwardDim = try c.integer(.encoderFeedforwardDim, default: 1024, in: Limits.feedforward)
+        encoderLayers = try c.integer(.encoderLayers, default: 6, in: Limits.encoderLayers)
+        decoderLayers = try c.integer([.decoderLayers, .numHiddenLayers], default: 10, in: Limits.decoderLayers)
+        let headsAllowed = "a positive divisor of hidden_dim (\(hiddenDim)) and feature_size (\(featureSize))"
+        numAttentionHeads = try c.integer(.numAttentionHeads, default: 8, in: Limits.heads, allowed: headsAllowed)
+        guard hiddenDim % numAttentionHeads == 0, featureSize % numAttentionHeads == 0 else {
+            throw ConfigFieldError(field: c.fieldPath(.numAttentionHeads), value: String(numAttentionHeads), allowed: headsAllowed)
+        }
+        dimFeedforward = try c.integer(.dimFeedforward, default: 2048, in: Limits.feedforward)
+        activationFunction = try c.text(.activationFunction, default: "relu")
+        preNorm = try c.flag(.preNorm, default: false)
+        enforceInputProjection = try c.flag(.enforceInputProjection, default: false)
+        commonStride = try c.integer(.commonStride, default: 4, in: 1...1024)
+        featureStrides = try c.integers(.featureStrides, default: [4, 8, 16, 32], count: 4, in: 1...1024)
+        numQueries = try c.integer(.numQueries, default: 100, in: Limits.queries)
+        // Checked even when id2label decides K, so a hostile value never passes silently.
+        let numLabels = try c.integer(.numLabels, default: 2, in: Limits.labels)
         // K = len(id2label) when present (PreTrainedConfig.num_labels is a property over it).
-        if let id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label), !id2label.isEmpty {
-            var names = [String](repeating: "", count: id2label.count)
-            for (key, name) in id2label {
-                guard let index = Int(key), index >= 0, index < id2label.count else {
-                    throw DecodingError.dataCorruptedError(
-                        forKey: .id2label, in: c, debugDescription: "id2label keys must be 0..<\(id2label.count), found '\(key)'")
-                }
-                names[index] = name
+        if let value = try c.raw(.id2label), value != .object([:]) {
+            guard case .object(let id2label) = value, Limits.labels.contains(id2label.count) else {
+                throw ConfigFieldError(field: "id2label", value: value.description,
+                                       allowed: "an object of up to \(Limits.labels.upperBound) \"index\": \"name\" pairs")
             }
-            labels = names
+            var names = [String?](repeating: nil, count: id2label.count)
+            for (key, name) in id2label {
+                guard let index = Int(key), index >= 0, index < id2label.count, names[index] == nil else {
+                    throw ConfigFieldError(field: "id2label", value: "an object with key \"\(key)\"",
+                                           allowed: "keyed by every index 0 to \(id2label.count - 1) once")
+                }
+                guard case .string(let text) = name else {
+                    throw ConfigFieldError(field: "id2label.\(key)", value: name.description, allowed: "a class name (a string)")
+                }
+                names[index] = text
+            }
+            labels = names.map { $0 ?? "" }
         } else {
-            let count = try c.decodeIfPresent(Int.self, forKey: .numLabels) ?? 2
-            labels = (0..<count).map { "LABEL_\($0)" }
+            labels = (0..<numLabels).map { "LABEL_\($0)" }
         }
     }
 
@@ -82,6 +122,8 @@ public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
             config = try JSONDecoder().decode(Mask2FormerConfig.self, from: data)
         } catch let error as DecodingError {
             throw ModelError.badConfig(file: path, detail: describe(error))
+        } catch let error as ConfigFieldError {
+            throw ModelError.badConfig(file: path, detail: error.description)
         }
         try config.validate(file: path)
         return config
@@ -100,15 +142,6 @@ public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
                 file: file, detail: "model_type '\(modelType)' is not supported; supported: mask2former (Mask2FormerForUniversalSegmentation)")
         }
         try backbone.validate(file: file)
-        guard featureSize % 32 == 0, featureSize > 0 else {
-            throw ModelError.badConfig(file: file, detail: "feature_size \(featureSize) must be a positive multiple of 32 (GroupNorm with 32 groups)")
-        }
-        guard featureSize % numAttentionHeads == 0, hiddenDim % numAttentionHeads == 0 else {
-            throw ModelError.badConfig(file: file, detail: "feature_size \(featureSize) and hidden_dim \(hiddenDim) must be divisible by num_attention_heads \(numAttentionHeads)")
-        }
-        guard decoderLayers >= 1, encoderLayers >= 0, numQueries >= 1 else {
-            throw ModelError.badConfig(file: file, detail: "decoder_layers, encoder_layers and num_queries must be positive")
-        }
         guard activationFunction == "relu" || activationFunction == "gelu" else {
             throw ModelError.unsupported(file: file, detail: "activation_function '\(activationFunction)' is not supported; supported: relu, gelu")
         }

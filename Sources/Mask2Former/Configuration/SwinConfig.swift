@@ -38,22 +38,52 @@ public struct SwinConfig: Decodable, Sendable, Equatable {
         self.layerNormEps = layerNormEps; self.useAbsoluteEmbeddings = useAbsoluteEmbeddings; self.outFeatures = outFeatures
     }
 
+    /// What the reads accept: generous bounds around every published Swin (T/S/B/L: embed_dim 96–192,
+    /// depths up to 18, heads up to 48, window 7 or 12), small enough that no size product can overflow.
+    public enum Limits {
+        public static let embedDim = 1...1024
+        public static let depth = 1...64
+        public static let heads = 1...256
+        public static let windowSize = 1...32
+        public static let mlpRatio = "a number above 0 and at most 16"
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         // SwinConfig's own defaults (Swin-T) apply to fields a nested backbone_config leaves out.
-        modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "swin"
-        embedDim = try c.decodeIfPresent(Int.self, forKey: .embedDim) ?? 96
-        depths = try c.decodeIfPresent([Int].self, forKey: .depths) ?? [2, 2, 6, 2]
-        numHeads = try c.decodeIfPresent([Int].self, forKey: .numHeads) ?? [3, 6, 12, 24]
-        windowSize = try c.decodeIfPresent(Int.self, forKey: .windowSize) ?? 7
-        patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? 4
-        numChannels = try c.decodeIfPresent(Int.self, forKey: .numChannels) ?? 3
-        mlpRatio = try c.decodeIfPresent(Double.self, forKey: .mlpRatio) ?? 4
-        qkvBias = try c.decodeIfPresent(Bool.self, forKey: .qkvBias) ?? true
-        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
-        layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? 1e-5
-        useAbsoluteEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .useAbsoluteEmbeddings) ?? false
-        outFeatures = try c.decodeIfPresent([String].self, forKey: .outFeatures)
+        let modelType = try c.text(.modelType, default: "swin")
+        // Another backbone's fields mean other things: leave them unread so validate() says "not supported".
+        guard modelType == "swin" else {
+            self = .mask2FormerDefault
+            self.modelType = modelType
+            return
+        }
+        self.modelType = modelType
+        embedDim = try c.integer(.embedDim, default: 96, in: Limits.embedDim)
+        depths = try c.integers(.depths, default: [2, 2, 6, 2], count: 4, in: Limits.depth)
+        numHeads = try c.integers(.numHeads, default: [3, 6, 12, 24], count: 4, in: Limits.heads,
+                                  allowed: "a positive divisor of its stage's width (embed_dim · 2^stage), at most \(Limits.heads.upperBound)")
+        windowSize = try c.integer(.windowSize, default: 7, in: Limits.windowSize)
+        // The feature strides Mask2Former is built around (4, 8, 16, 32) are patch_size · 2^stage.
+        patchSize = try c.integer(.patchSize, default: 4, in: 4...4, allowed: "4 (Mask2Former's feature strides 4, 8, 16, 32 start at the patch size)")
+        numChannels = try c.integer(.numChannels, default: 3, in: 3...3, allowed: "3 (images are RGB)")
+        mlpRatio = try c.number(.mlpRatio, default: 4, allowed: Limits.mlpRatio) { $0 > 0 && $0 <= 16 }
+        qkvBias = try c.flag(.qkvBias, default: true)
+        hiddenAct = try c.text(.hiddenAct, default: "gelu")
+        layerNormEps = Float(try c.number(.layerNormEps, default: 1e-5, allowed: "a number from 1e-12 to 1") { $0 >= 1e-12 && $0 <= 1 })
+        useAbsoluteEmbeddings = try c.flag(.useAbsoluteEmbeddings, default: false)
+        outFeatures = try c.texts(.outFeatures)
+        for s in 0..<4 {
+            let width = channels(stage: s)
+            if width % numHeads[s] != 0 {
+                throw ConfigFieldError(field: c.fieldPath(.numHeads, index: s), value: String(numHeads[s]),
+                                       allowed: "a divisor of stage \(s + 1)'s width \(width) (embed_dim \(embedDim) · \(1 << s))")
+            }
+            if mlpHidden(stage: s) < 1 {
+                throw ConfigFieldError(field: c.fieldPath(.mlpRatio), value: ConfigValue.format(mlpRatio),
+                                       allowed: "large enough that mlp_ratio · \(width) is at least 1")
+            }
+        }
     }
 
     public var stageCount: Int { depths.count }
@@ -70,9 +100,6 @@ public struct SwinConfig: Decodable, Sendable, Equatable {
         guard depths.count == 4, numHeads.count == 4 else {
             throw ModelError.unsupported(file: file, detail: "backbone_config needs 4 stages (depths and num_heads of length 4), got depths \(depths)")
         }
-        for s in 0..<4 where channels(stage: s) % numHeads[s] != 0 {
-            throw ModelError.badConfig(file: file, detail: "backbone_config: stage \(s + 1) width \(channels(stage: s)) is not divisible by num_heads \(numHeads[s])")
-        }
         guard !useAbsoluteEmbeddings else {
             throw ModelError.unsupported(file: file, detail: "backbone_config.use_absolute_embeddings = true is not supported (no published Mask2Former checkpoint uses it)")
         }
@@ -84,9 +111,6 @@ public struct SwinConfig: Decodable, Sendable, Equatable {
         }
         if let outFeatures, outFeatures != ["stage1", "stage2", "stage3", "stage4"] {
             throw ModelError.unsupported(file: file, detail: "backbone_config.out_features \(outFeatures) is not supported; Mask2Former needs [stage1, stage2, stage3, stage4]")
-        }
-        guard windowSize > 0, patchSize > 0 else {
-            throw ModelError.badConfig(file: file, detail: "backbone_config: window_size and patch_size must be positive")
         }
     }
 }

@@ -22,6 +22,19 @@ public final class WeightLoader {
     private var used: Set<String> = []
     public private(set) var records: [ParameterRecord] = []
 
+    /// The f32 bytes of every floating-point tensor in the file: what the loaded weights will occupy.
+    public var floatBytes: Int {
+        get throws(SizeOverflow) {
+            var total = 0
+            for entry in file.entries.values where entry.dtype.isFloatingPoint {
+                var elements = 1
+                for size in entry.shape { elements = try checkedProduct(elements, size) }
+                total = try checkedSum(total, try checkedProduct(elements, MemoryLayout<Float>.size))
+            }
+            return total
+        }
+    }
+
     public init(file: SafetensorsFile) {
         self.file = file
         var names: [String: String] = [:]
@@ -45,7 +58,11 @@ public final class WeightLoader {
         }
         used.insert(name)
         records.append(ParameterRecord(name: name, fileName: fileName, shape: shape, dtype: entry.dtype.rawValue))
-        return try file.floatTensor(fileName)
+        let tensor = try file.floatTensor(fileName)
+        if let index = tensor.withUnsafeBufferPointer(firstNonFinite) {
+            throw ModelError.nonFiniteWeight(file: path, tensor: fileName, index: index, count: tensor.count, value: tensor.scalars[index])
+        }
+        return tensor
     }
 
     public func contains(_ name: String) -> Bool { fileNames[name] != nil }

@@ -21,21 +21,51 @@ public struct ImageProcessor: Sendable {
             (outHeight, outWidth) = (h, w)
         case .shortestEdge(let shortest, let longest):
             // image_transforms.get_resize_output_image_size with default_to_square = False.
-            let (short, long) = width <= height ? (width, height) : (height, width)
+            let (short, long) = width <= height ? (max(width, 1), height) : (max(height, 1), width)
             var newShort = shortest
-            var newLong = Int(Double(shortest * long) / Double(short))
+            var newLong = scaled(shortest, by: long, over: short)
             if newLong > longest {
-                newShort = Int(Double(longest * newShort) / Double(newLong))
+                newShort = scaled(longest, by: newShort, over: max(newLong, 1))
                 newLong = longest
             }
             (outHeight, outWidth) = width <= height ? (newLong, newShort) : (newShort, newLong)
         }
         if config.sizeDivisor > 0 {
-            let d = config.sizeDivisor
-            outHeight = (outHeight + d - 1) / d * d
-            outWidth = (outWidth + d - 1) / d * d
+            outHeight = roundUp(outHeight, to: config.sizeDivisor)
+            outWidth = roundUp(outWidth, to: config.sizeDivisor)
         }
         return (max(outHeight, 1), max(outWidth, 1))
+    }
+
+    /// The largest input `outputSize` can return for any image (as short × long side), or nil when it
+    /// keeps the image's size (no resizing). What the memory check at load uses.
+    public var largestOutputSize: (height: Int, width: Int)? {
+        guard config.doResize else { return nil }
+        var (short, long): (Int, Int)
+        switch config.size {
+        case .fixed(let h, let w): (short, long) = (h, w)
+        // Uncapped, the short side is `shortest` and the long one at most `longest`; capped, the long
+        // side is `longest` and the short one smaller.
+        case .shortestEdge(let shortest, let longest): (short, long) = (min(shortest, longest), longest)
+        }
+        if config.sizeDivisor > 0 {
+            short = roundUp(short, to: config.sizeDivisor)
+            long = roundUp(long, to: config.sizeDivisor)
+        }
+        return (max(short, 1), max(long, 1))
+    }
+
+    /// `int(a · b / c)` as Python computes it (exact product, then a float division), without overflow.
+    private func scaled(_ a: Int, by b: Int, over c: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        let quotient = (overflow ? Double(a) * Double(b) : Double(product)) / Double(c)
+        return quotient < Double(Int.max / 2) ? Int(quotient) : Int.max / 2
+    }
+
+    /// `⌈x / d⌉ · d`, saturating instead of overflowing.
+    private func roundUp(_ x: Int, to d: Int) -> Int {
+        let (value, overflow) = (x / d + (x % d == 0 ? 0 : 1)).multipliedReportingOverflow(by: d)
+        return overflow ? Int.max / 2 : value
     }
 
     /// `image` → `pixel_values [3, H, W]`, equal to the reference processor's output.
