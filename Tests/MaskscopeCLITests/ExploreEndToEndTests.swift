@@ -53,6 +53,21 @@ final class TmuxSession {
         return last
     }
 
+    /// A tmux format about the pane, e.g. `#{alternate_on}`.
+    func display(_ format: String) throws -> String {
+        try tmux(["display-message", "-p", "-t", name, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The pids of the pane's shell's children (the program a `sh -c` command runs).
+    func childPIDs() throws -> [pid_t] {
+        let shell = try display("#{pane_pid}")
+        let output = socket + ".children"
+        _ = system("pgrep -P \(shell) > '\(output)' 2>/dev/null")
+        defer { unlink(output) }
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { pid_t($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     /// Whether the program exits within `seconds`.
     func waitForExit(seconds: Double = 5) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -160,4 +175,139 @@ struct ExploreEndToEndTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("needs a terminal") && result.stderr.contains("maskscope segment"), "\(result.stderr)")
     }
+}
+
+/// What a crash leaves on the screen (the Swift runtime's messages and the shell's reports).
+let crashMarkers = ["Fatal error", "unowned reference", "Segmentation fault", "Illegal instruction", "Aborted",
+                    "Bus error", "Trace/breakpoint", "Crash", "core dumped", "Error opening terminal"]
+
+/// A command for `sh -c` that runs the explorer and then reports its exit status on the screen, the
+/// shell staying alive so the terminal state after the explorer can be read.
+func exploreCommand(environment: String, arguments: String, directory: String = NSTemporaryDirectory()) -> String {
+    "cd '\(directory)' && env \(environment) \(maskscopeExecutable()) explore \(arguments); echo EXIT=$?; sleep 120"
+}
+
+/// The status the shell reported, once it has.
+func reportedExit(_ session: TmuxSession, seconds: Double = 20) throws -> Int? {
+    let screen = try session.waitFor("the exit status", seconds: seconds) { $0.contains("EXIT=") }
+    guard let line = screen.split(separator: "\n").last(where: { $0.contains("EXIT=") }),
+          let range = line.range(of: "EXIT=") else { return nil }
+    return Int(line[range.upperBound...].prefix { $0.isNumber })
+}
+
+@Suite("maskscope explore survives hostile terminals, signals and inputs", .serialized)
+struct ExploreHostileEndToEndTests {
+    let scene = fixturePath("reference/images/scene-200x150.png")
+    let tiny = fixturePath("models/tiny-w7")
+
+    @Test("a terminal without colours gets a monochrome frame; q exits 0", arguments: ["vt100", "xterm-mono"])
+    func monochrome(term: String) throws {
+        let session = try TmuxSession(command: exploreCommand(environment: "TERM=\(term) LC_ALL=C.UTF-8", arguments: "\(scene) --model \(tiny)"))
+        let screen = try session.waitFor("the monochrome frame") { $0.contains("maskscope · ") && $0.contains("panoptic ·") && $0.contains("q quit") }
+        // The picture is a density ramp: rows of ramp characters, no half blocks.
+        #expect(screen.contains("=====") || screen.contains("+++++") || screen.contains("*****"), "\(screen)")
+        #expect(!screen.contains("\u{2580}"))
+        // Nothing colours the cells (tmux would show 38;…/48;… where it did); reverse video marks the bars.
+        let escapes = try session.screenWithColors()
+        #expect(!escapes.contains("[38;") && !escapes.contains(";38;") && !escapes.contains("[48;") && !escapes.contains(";48;"), "\(escapes.prefix(2000))")
+        #expect(escapes.contains("\u{1B}[7m") || escapes.contains(";7m") || escapes.contains("[7;"), "reverse video bars")
+        try session.send("q")
+        #expect(try reportedExit(session) == 0)
+        let after = try session.screen()
+        for marker in crashMarkers { #expect(!after.contains(marker), "\(after)") }
+    }
+
+    @Test("TERM=dumb cannot move the cursor: one maskscope: line, exit 1")
+    func dumb() throws {
+        let session = try TmuxSession(command: exploreCommand(environment: "TERM=dumb LC_ALL=C.UTF-8", arguments: "\(scene) --model \(tiny)"))
+        #expect(try reportedExit(session) == 1)
+        let lines = try session.screen().split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(lines.count == 2 && lines[0].hasPrefix("maskscope: ") && lines[0].contains("'dumb'"), "\(lines)")
+    }
+
+    @Test("TERM unset or unknown: one maskscope: line naming it, exit 1", arguments: ["-u TERM", "TERM=", "TERM=no-such-terminal-xyz"])
+    func noTerm(setting: String) throws {
+        let session = try TmuxSession(command: exploreCommand(environment: "\(setting) LC_ALL=C.UTF-8", arguments: "\(scene) --model \(tiny)"))
+        #expect(try reportedExit(session) == 1)
+        let lines = try session.screen().split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(lines.count == 2 && lines[0].hasPrefix("maskscope: ") && lines[0].contains(setting.hasSuffix("xyz") ? "no-such-terminal-xyz" : "TERM"),
+                "\(lines)")
+    }
+
+    @Test("q while the model runs on a folder of many images exits 0, every time")
+    func quitDuringInference() throws {
+        let folder = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let samples = try shippedSampleImages()
+        for copy in 0..<5 {
+            for sample in samples {
+                try FileManager.default.copyItem(atPath: sample, toPath: folder + "/copy\(copy)-" + (sample as NSString).lastPathComponent)
+            }
+        }
+        // The shipped model takes long enough per image that each quit lands inside inference, at a
+        // different stage each time.
+        for attempt in 0..<6 {
+            let session = try TmuxSession(command: exploreCommand(environment: "TERM=xterm-256color COLORTERM=truecolor LC_ALL=C.UTF-8",
+                                                                  arguments: "'\(folder)'"))
+            _ = try session.waitFor("the explorer running the model", seconds: 60) { $0.contains("running the model") || $0.contains("panoptic ·") }
+            usleep(useconds_t(150_000 * attempt))
+            try session.send("q")
+            #expect(try reportedExit(session) == 0, "attempt \(attempt)")
+            let screen = try session.screen()
+            for marker in crashMarkers { #expect(!screen.contains(marker), "attempt \(attempt): \(screen)") }
+            #expect(try session.display("#{alternate_on}") == "0")
+        }
+    }
+
+    @Test("a terminating signal leaves the terminal restored: main screen, cursor shown, status 128+n",
+          arguments: [("USR1", SIGUSR1), ("ALRM", SIGALRM), ("PIPE", SIGPIPE), ("TERM", SIGTERM), ("HUP", SIGHUP), ("USR2", SIGUSR2)])
+    func signal(name: String, number: Int32) throws {
+        let session = try TmuxSession(command: exploreCommand(environment: "TERM=xterm-256color LC_ALL=C.UTF-8", arguments: "\(scene) --model \(tiny)"))
+        _ = try session.waitFor("the first result") { $0.contains("panoptic ·") }
+        // The explorer is on the alternate screen with the cursor hidden: what the signal must undo.
+        #expect(try session.display("#{alternate_on} #{cursor_flag}") == "1 0")
+        let children = try session.childPIDs()
+        try #require(children.count == 1, "the explorer's pid: \(children)")
+        kill(children[0], number)
+        #expect(try reportedExit(session) == 128 + Int(number), "SIG\(name)")
+        #expect(try session.display("#{alternate_on}") == "0", "SIG\(name) left the alternate screen on")
+        #expect(try session.display("#{cursor_flag}") == "1", "SIG\(name) left the cursor hidden")
+        // Mouse tracking off: tmux reports the pane's mouse mode flags.
+        #expect(try session.display("#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}") == "000", "SIG\(name) left the mouse on")
+    }
+
+    @Test("a FIFO in the folder is reported on its own image; the other images get results")
+    func fifoInFolder() throws {
+        let folder = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: scene, toPath: folder + "/a.png")
+        #expect(mkfifo(folder + "/b.png", 0o644) == 0)
+        try FileManager.default.copyItem(atPath: scene, toPath: folder + "/c.png")
+        let session = try TmuxSession(command: exploreCommand(environment: "TERM=xterm-256color LC_ALL=C.UTF-8", arguments: "'\(folder)' --model \(tiny)"))
+        _ = try session.waitFor("the first image's result") { $0.contains("panoptic ·") && $0.contains("image 1/3") }
+        try session.send("n")
+        var screen = try session.waitFor("the FIFO reported") { $0.contains("b.png") && $0.contains("FIFO") }
+        try session.send("n")
+        screen = try session.waitFor("the third image's result") { $0.contains("image 3/3") && $0.contains("panoptic ·") && $0.contains("c.png") }
+        try session.send("q")
+        #expect(try reportedExit(session) == 0)
+        _ = screen
+    }
+
+    @Test("a FIFO given directly is one clear error, before the terminal is touched")
+    func fifoArgument() throws {
+        let folder = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo(folder + "/pipe.png", 0o644) == 0)
+        let session = try TmuxSession(command: exploreCommand(environment: "TERM=xterm-256color LC_ALL=C.UTF-8", arguments: "'\(folder)/pipe.png' --model \(tiny)"))
+        #expect(try reportedExit(session, seconds: 10) == 1)
+        let lines = try session.screen().split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(lines.count == 2 && lines[0].hasPrefix("maskscope: ") && lines[0].contains("pipe.png") && lines[0].contains("FIFO"), "\(lines)")
+    }
+}
+
+/// The shipped sample scenes (SampleImages/shapes/*.png).
+func shippedSampleImages() throws -> [String] {
+    let shapes = repositoryRoot + "/SampleImages/shapes"
+    return try FileManager.default.contentsOfDirectory(atPath: shapes).filter { $0.hasSuffix(".png") }.sorted().map { shapes + "/" + $0 }
 }
