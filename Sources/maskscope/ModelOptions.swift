@@ -1,4 +1,4 @@
-// The `--model` option shared by every command that runs the network.
+// The `--model` and `--memory-limit` options shared by every command that runs the network.
 
 import ArgumentParser
 import Mask2Former
@@ -11,8 +11,26 @@ struct ModelOptions: ParsableArguments {
         valueName: "folder|org/name"))
     var model: String?
 
+    @Option(name: .customLong("memory-limit"), help: ArgumentHelp(
+        "The most memory a forward pass may need; a model whose largest input needs more is refused at load. "
+            + "GiB (12, 12.5) or with a unit (512M, 12G, 12000000000B). "
+            + "Default: $\(MemoryLimit.environmentVariable), else \(Int(MemoryLimit.defaultShare * 100)) % of physical memory.",
+        valueName: "GiB|size"))
+    var memoryLimit: String?
+
+    func validate() throws {
+        if let memoryLimit, MemoryLimit.parse(memoryLimit) == nil {
+            throw ValidationError("--memory-limit '\(memoryLimit)' is not a size; write \(MemoryLimit.syntax)")
+        }
+    }
+
+    /// `--memory-limit`, else nil (the model then reads MASKSCOPE_MEMORY_LIMIT or uses 80 % of memory).
+    var limit: MemoryLimit? {
+        memoryLimit.flatMap { text in MemoryLimit.parse(text).map { MemoryLimit(bytes: $0, source: "--memory-limit \(text)") } }
+    }
+
     /// `--model`, else MASKSCOPE_MODEL, else the model shipped in Models/.
     func load() throws -> Mask2FormerModel {
-        try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel())
+        try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit)
     }
 }
