@@ -42,8 +42,10 @@ public func decodeJPEG(bytes: UnsafeRawBufferPointer, name: String) throws -> RG
     let channels = isCMYK ? 4 : 3
     let pixelFormat = isCMYK ? TJPF_CMYK : TJPF_RGB
     var decoded = [UInt8](repeating: 0, count: w * h * channels)
-    // TJFLAG_ACCURATEDCT is the default for decompression; passed to say so.
-    let flags = Int32(TJFLAG_ACCURATEDCT)
+    // TJFLAG_ACCURATEDCT is the default for decompression; passed to say so. TJFLAG_LIMITSCANS stops
+    // a progressive file after 500 scans: a few hundred bytes of crafted scans would otherwise take
+    // minutes to decode (libjpeg-turbo's own fuzzers use it; real encoders write about ten).
+    let flags = Int32(TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS)
     let status = decoded.withUnsafeMutableBufferPointer { out in
         tjDecompress2(handle, base, size, out.baseAddress, width, width * Int32(channels), height,
                       Int32(pixelFormat.rawValue), flags)

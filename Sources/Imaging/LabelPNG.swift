@@ -14,27 +14,18 @@ public struct LabelPNG: Sendable, Equatable {
 /// Decodes an 8- or 16-bit greyscale PNG's samples. Any other colour type is an error naming the file.
 public func loadLabelPNG(path: String) throws -> LabelPNG {
     let file = try MappedFile(path: path)
-    let (header, prepared) = try preparePNG(file.bytes, name: path)
+    // The mapping goes when `file` is released, which may be right after its last use.
+    let (header, prepared) = try withExtendedLifetime(file) { try preparePNG(file.bytes, name: path) }
     guard header.colorType == 0, header.bitDepth == 8 || header.bitDepth == 16 else {
         throw ImagingError.unsupported(name: path, detail: "a label map must be an 8- or 16-bit greyscale PNG (colour type 0), this one has colour type \(header.colorType) at \(header.bitDepth) bits")
     }
-    var image = png_image()
-    image.version = UInt32(PNG_IMAGE_VERSION)
-    defer { png_image_free(&image) }
-    let began = prepared.withUnsafeBytes { raw in png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) }
-    guard began != 0 else { throw ImagingError.corruptPNG(name: path, detail: messageOf(image)) }
-    let count = header.width * header.height
     if header.bitDepth == 8 {
-        image.format = formatGray
-        var samples = [UInt8](repeating: 0, count: count)
-        let finished = samples.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, Int32(header.width), nil) }
-        guard finished != 0 else { throw ImagingError.corruptPNG(name: path, detail: messageOf(image)) }
+        let samples = try decodeWithLibpng(prepared, name: path, width: header.width, height: header.height,
+                                           format: formatGray, components: 1, as: UInt8.self)
         return LabelPNG(width: header.width, height: header.height, values: samples.map(UInt16.init))
     }
     // 16-bit: the linear format returns the stored samples (gAMA was stripped by preparePNG).
-    image.format = formatLinearY
-    var samples = [UInt16](repeating: 0, count: count)
-    let finished = samples.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, Int32(header.width), nil) }
-    guard finished != 0 else { throw ImagingError.corruptPNG(name: path, detail: messageOf(image)) }
+    let samples = try decodeWithLibpng(prepared, name: path, width: header.width, height: header.height,
+                                       format: formatLinearY, components: 1, as: UInt16.self)
     return LabelPNG(width: header.width, height: header.height, values: samples)
 }

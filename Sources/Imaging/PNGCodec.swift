@@ -183,69 +183,57 @@ public func decodePNG(bytes: UnsafeRawBufferPointer, name: String) throws -> RGB
         throw ImagingError.corruptPNG(name: name, detail: "IHDR has colour type \(header.colorType) with bit depth \(header.bitDepth), which PNG does not allow")
     }
     let channels = Int(1 + (format & 1) + (format & 2))
-    let sampleBytes = format & 4 != 0 ? 2 : 1
-
-    var image = png_image()
-    image.version = UInt32(PNG_IMAGE_VERSION)
-    defer { png_image_free(&image) }
-    let began = prepared.withUnsafeBytes { raw in
-        png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
-    }
-    guard began != 0 else { throw ImagingError.corruptPNG(name: name, detail: messageOf(image)) }
-    guard Int(image.width) == width, Int(image.height) == height else {
-        throw ImagingError.corruptPNG(name: name, detail: "libpng read a different size than IHDR")
-    }
-    image.format = format
-    var raw = [UInt8](repeating: 0, count: width * height * channels * sampleBytes)
-    let finished = prepared.withUnsafeBytes { _ in
-        raw.withUnsafeMutableBytes { buffer in
-            png_image_finish_read(&image, nil, buffer.baseAddress, Int32(width * channels), nil)
-        }
-    }
-    guard finished != 0 else { throw ImagingError.corruptPNG(name: name, detail: messageOf(image)) }
-
     let count = width * height
     var pixels = [UInt8](repeating: 0, count: count * 3)
-    try raw.withUnsafeBytes { source in
-        try pixels.withUnsafeMutableBufferPointer { out in
-            switch (header.colorType, header.bitDepth) {
-            case (0, 16):
-                // I;16 → RGB in Pillow 11.3 clamps: min(v, 255).
-                let s = source.bindMemory(to: UInt16.self)
-                for i in 0..<count {
-                    let v = UInt8(min(s[i], 255))
-                    out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v
-                }
-            case (2, 16):
-                let s = source.bindMemory(to: UInt16.self)
-                for i in 0..<(count * 3) { out[i] = UInt8(truncatingIfNeeded: s[i] >> 8) }
-            case (6, 16):
-                let s = source.bindMemory(to: UInt16.self)
-                for i in 0..<count {
-                    guard s[4 * i + 3] == 0xFFFF else {
-                        throw ImagingError.unsupported(name: name, detail: "16-bit RGBA PNG with transparent pixels cannot be decoded exactly here")
+    if format & 4 != 0 {
+        // Linear formats: 16-bit samples, native byte order.
+        let samples = try decodeWithLibpng(prepared, name: name, width: width, height: height, format: format,
+                                           components: channels, as: UInt16.self)
+        try samples.withUnsafeBufferPointer { s in
+            try pixels.withUnsafeMutableBufferPointer { out in
+                switch header.colorType {
+                case 0:
+                    // I;16 → RGB in Pillow 11.3 clamps: min(v, 255).
+                    for i in 0..<count {
+                        let v = UInt8(min(s[i], 255))
+                        out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v
                     }
-                    out[3 * i] = UInt8(truncatingIfNeeded: s[4 * i] >> 8)
-                    out[3 * i + 1] = UInt8(truncatingIfNeeded: s[4 * i + 1] >> 8)
-                    out[3 * i + 2] = UInt8(truncatingIfNeeded: s[4 * i + 2] >> 8)
-                }
-            default:
-                // 8-bit samples: grey (1), grey+alpha (2), RGB (3), RGBA (4, or 16-bit GA in disguise).
-                switch channels {
-                case 1:
-                    for i in 0..<count { let v = source[i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
                 case 2:
-                    for i in 0..<count { let v = source[2 * i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
-                case 3:
-                    for i in 0..<(count * 3) { out[i] = source[i] }
+                    for i in 0..<(count * 3) { out[i] = UInt8(truncatingIfNeeded: s[i] >> 8) }
                 default:
-                    if header.colorType == 4 {
-                        // Big-endian grey high byte, grey low byte, alpha high, alpha low.
-                        for i in 0..<count { let v = source[4 * i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
-                    } else {
-                        for i in 0..<count {
-                            out[3 * i] = source[4 * i]; out[3 * i + 1] = source[4 * i + 1]; out[3 * i + 2] = source[4 * i + 2]
+                    // RGBA 16 (the only other linear format requested).
+                    for i in 0..<count {
+                        guard s[4 * i + 3] == 0xFFFF else {
+                            throw ImagingError.unsupported(name: name, detail: "16-bit RGBA PNG with transparent pixels cannot be decoded exactly here")
                         }
+                        out[3 * i] = UInt8(truncatingIfNeeded: s[4 * i] >> 8)
+                        out[3 * i + 1] = UInt8(truncatingIfNeeded: s[4 * i + 1] >> 8)
+                        out[3 * i + 2] = UInt8(truncatingIfNeeded: s[4 * i + 2] >> 8)
+                    }
+                }
+            }
+        }
+        return RGBImage(unchecked: width, height, pixels)
+    }
+    let decoded = try decodeWithLibpng(prepared, name: name, width: width, height: height, format: format,
+                                       components: channels, as: UInt8.self)
+    decoded.withUnsafeBufferPointer { source in
+        pixels.withUnsafeMutableBufferPointer { out in
+            // 8-bit samples: grey (1), grey+alpha (2), RGB (3), RGBA (4, or 16-bit GA in disguise).
+            switch channels {
+            case 1:
+                for i in 0..<count { let v = source[i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
+            case 2:
+                for i in 0..<count { let v = source[2 * i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
+            case 3:
+                for i in 0..<(count * 3) { out[i] = source[i] }
+            default:
+                if header.colorType == 4 {
+                    // Big-endian grey high byte, grey low byte, alpha high, alpha low.
+                    for i in 0..<count { let v = source[4 * i]; out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
+                } else {
+                    for i in 0..<count {
+                        out[3 * i] = source[4 * i]; out[3 * i + 1] = source[4 * i + 1]; out[3 * i + 2] = source[4 * i + 2]
                     }
                 }
             }
