@@ -38,7 +38,7 @@ struct ExploreCommand: ParsableCommand {
             // A FIFO or device named directly is a mistake to report now; one inside a folder is
             // reported on its own image by the worker, which never opens it.
             for path in paths where !isDirectory(path) {
-                if let problem = ExploreInputCheck.problem(path: path) { throw problem }
+                if let problem = InferenceWorker.notRegularFile(path: path) { throw problem }
             }
             let images = try ImageInputs.collect(paths)
             guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(paths.joined(separator: ", "))") }
@@ -47,7 +47,8 @@ struct ExploreCommand: ParsableCommand {
             let stuff = try postProcessing.stuff(labels: model.config.labels).ids
             let environment = ProcessInfo.processInfo.environment
             let terminal = try CursesTerminal(environment: environment)
-            let worker = InferenceWorker(images: images, model: model, options: postProcessing.options, stuff: stuff)
+            let worker = InferenceWorker(images: images.map { (path: $0.path, name: ($0.outputStem as NSString).lastPathComponent) },
+                                         model: model, options: postProcessing.options, stuff: stuff)
             worker.start()
             let status = runLoop(worker: worker, terminal: terminal, environment: environment, theme: chosenTheme,
                                  images: images, modelName: model.location.name)
@@ -128,92 +129,5 @@ struct ExploreCommand: ParsableCommand {
             }
         }
         return 0
-    }
-}
-
-/// Runs the model on the images one at a time on its own thread, the requested image first;
-/// results are kept for the session. The thread holds the worker strongly, so the worker lives as
-/// long as the thread runs whatever the UI does; `stop` asks it to finish at its next check.
-final class InferenceWorker: @unchecked Sendable {
-    enum Result { case done(ExplorerDocument), failed(String) }
-
-    private let lock = NSLock()
-    private var results: [Int: Result] = [:]
-    private var wanted = 0
-    private var started = DispatchTime.now()
-    private var stage = ""
-    private var stopRequested = false
-    private let finished = DispatchSemaphore(value: 0)
-    private let images: [ImageInput]
-    private let model: Mask2FormerModel
-    private let options: PostProcessingOptions
-    private let stuff: Set<Int>
-
-    init(images: [ImageInput], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>) {
-        self.images = images
-        self.model = model
-        self.options = options
-        self.stuff = stuff
-    }
-
-    func start() {
-        let thread = Thread { [self] in
-            work()
-            finished.signal()
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-
-    private var shouldStop: Bool { lock.withLock { stopRequested } }
-
-    private func work() {
-        while !shouldStop {
-            let next: Int? = lock.withLock {
-                if results[wanted] == nil { return wanted }
-                return images.indices.first { results[$0] == nil }
-            }
-            guard let index = next else { return }
-            lock.withLock { started = DispatchTime.now(); stage = "decoding the image" }
-            let result: Result?
-            do {
-                // A FIFO, device or socket lying in a folder is never opened: a read would block for good.
-                if let problem = ExploreInputCheck.problem(path: images[index].path) { throw problem }
-                let picture = try loadImage(path: images[index].path)
-                result = ExplorerDocument.make(
-                    name: (images[index].outputStem as NSString).lastPathComponent, image: picture, model: model,
-                    options: options, stuff: stuff,
-                    progress: { [self] stage in lock.withLock { self.stage = stage } },
-                    shouldStop: { [self] in shouldStop }).map { .done($0) }
-            } catch {
-                result = .failed("\(error)")
-            }
-            guard let result else { return }
-            lock.withLock { results[index] = result }
-        }
-    }
-
-    /// Asks the thread to stop and waits up to `seconds` for it; false when it is still running.
-    func stop(waitingUpTo seconds: Double) -> Bool {
-        lock.withLock { stopRequested = true }
-        return finished.wait(timeout: .now() + seconds) == .success
-    }
-
-    func request(_ index: Int) { lock.withLock { wanted = index } }
-    func result(_ index: Int) -> Result? { lock.withLock { results[index] } }
-    /// "pixel decoder, 1.4 s": the stage running now and the time since this image started.
-    var progress: String {
-        lock.withLock { stage + String(format: ", %.1f s", Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) }
-    }
-}
-
-/// The explorer reads images on a thread that must never block: anything but a regular file (a FIFO
-/// would wait for a writer for good) is refused by its `stat`, without opening it.
-enum ExploreInputCheck {
-    /// Nil for a regular file or a path that does not exist (reported by whoever opens it).
-    static func problem(path: String) -> FileError? {
-        guard let mode = fileMode(path), mode & S_IFMT != S_IFREG else { return nil }
-        if mode & S_IFMT == S_IFDIR { return .isDirectory(path: path) }
-        return .notRegularFile(path: path, kind: fileKindName(mode: mode))
     }
 }
