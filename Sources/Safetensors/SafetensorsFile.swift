@@ -3,7 +3,6 @@
 // header field is checked against the file before any tensor is read.
 
 import FileIO
-import Foundation
 import TensorCore
 
 /// Where one tensor lives in the file.
@@ -28,6 +27,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         entries.values.sorted { $0.dataRange.lowerBound < $1.dataRange.lowerBound || ($0.dataRange.lowerBound == $1.dataRange.lowerBound && $0.name < $1.name) }.map(\.name)
     }
 
+    /// Headers longer than this are refused before anything is parsed (real ones are under 1 MB).
+    static let maximumHeaderLength: UInt64 = 100_000_000
+
     public init(path: String) throws {
         self.path = path
         file = try MappedFile(path: path)
@@ -37,78 +39,95 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= Self.maximumHeaderLength else {
+            // Also catches lengths that are negative as a signed integer, or beyond Int.
+            throw SafetensorsError.badHeader(path: path, detail: "header length \(headerLength) is implausibly large (the limit is \(Self.maximumHeaderLength) bytes)")
+        }
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw SafetensorsError.truncated(
                 path: path, detail: "header says it is \(headerLength) bytes long but the file has only \(bytes.count - 8) after the length")
         }
-        guard headerLength <= 100_000_000 else {
-            throw SafetensorsError.badHeader(path: path, detail: "header length \(headerLength) is implausibly large")
-        }
         dataStart = 8 + Int(headerLength)
         let dataSize = bytes.count - dataStart
-        let headerData = Data(bytes[8..<dataStart])
-        let json: Any
+        let root: HeaderValue
         do {
-            json = try JSONSerialization.jsonObject(with: headerData)
+            root = try HeaderJSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]))
         } catch {
-            throw SafetensorsError.badHeader(path: path, detail: "the header is not valid JSON")
+            throw SafetensorsError.badHeader(path: path, detail: "the header is not valid JSON (\(error.detail) at byte \(8 + error.offset))")
         }
-        guard let object = json as? [String: Any] else {
-            throw SafetensorsError.badHeader(path: path, detail: "the header is not a JSON object")
+        guard case .object(let members) = root else {
+            throw SafetensorsError.badHeader(path: path, detail: "the header is \(root.kind), not a JSON object")
         }
         var entries: [String: TensorEntry] = [:]
         var metadata: [String: String] = [:]
-        for (name, value) in object {
+        for (name, value) in members {
             if name == "__metadata__" {
-                if let values = value as? [String: Any] {
-                    for (k, v) in values { metadata[k] = v as? String ?? "\(v)" }
+                guard case .object(let values) = value else {
+                    throw SafetensorsError.badHeader(path: path, detail: "__metadata__ is \(value.kind), not an object")
+                }
+                for (k, v) in values {
+                    if case .string(let text) = v { metadata[k] = text } else { metadata[k] = v.text }
                 }
                 continue
             }
             entries[name] = try Self.parseEntry(name: name, value: value, dataSize: dataSize, path: path)
         }
         // Tensors must not overlap: a header that lies about offsets is rejected here.
-        let sorted = entries.values.sorted { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
+        let sorted = entries.values.sorted {
+            ($0.dataRange.lowerBound, $0.dataRange.upperBound, $0.name) < ($1.dataRange.lowerBound, $1.dataRange.upperBound, $1.name)
+        }
         for (previous, next) in zip(sorted, sorted.dropFirst()) where next.dataRange.lowerBound < previous.dataRange.upperBound {
             throw SafetensorsError.badHeader(
-                path: path, detail: "tensors '\(previous.name)' and '\(next.name)' overlap in the data section")
+                path: path, detail: "tensors '\(previous.name)' and '\(next.name)' overlap in the data section (bytes \(previous.dataRange) and \(next.dataRange))")
         }
         self.entries = entries
         self.metadata = metadata
     }
 
-    static func parseEntry(name: String, value: Any, dataSize: Int, path: String) throws -> TensorEntry {
-        guard let fields = value as? [String: Any],
-              let dtypeName = fields["dtype"] as? String,
-              let shapeValues = fields["shape"] as? [Any],
-              let offsetValues = fields["data_offsets"] as? [Any], offsetValues.count == 2
-        else {
-            throw SafetensorsError.badHeader(path: path, detail: "entry '\(name)' lacks dtype, shape or data_offsets")
+    /// Checks one header entry against the file. Every size is computed with overflow checks: a
+    /// shape such as [2^32, 2^32] must be an error naming the tensor, not a trap.
+    static func parseEntry(name: String, value: HeaderValue, dataSize: Int, path: String) throws -> TensorEntry {
+        func bad(_ detail: String) -> SafetensorsError { .badTensor(path: path, tensor: name, detail: detail) }
+        guard case .object(let members) = value else { throw bad("is \(value.kind), expected an object with dtype, shape and data_offsets") }
+        var fields: [String: HeaderValue] = [:]
+        for (key, field) in members { fields[key] = field }
+        guard let dtypeValue = fields["dtype"], let shapeValue = fields["shape"], let offsetsValue = fields["data_offsets"] else {
+            let missing = ["dtype", "shape", "data_offsets"].filter { fields[$0] == nil }
+            throw bad("lacks \(missing.joined(separator: ", "))")
         }
+        guard case .string(let dtypeName) = dtypeValue else { throw bad("has dtype \(dtypeValue.text), expected a string such as \"F32\"") }
         guard let dtype = DType(rawValue: dtypeName) else {
             throw SafetensorsError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
         }
+        guard case .array(let dimensions) = shapeValue else { throw bad("has shape \(shapeValue.text), expected a list of sizes") }
         var shape: [Int] = []
-        for dimension in shapeValues {
-            guard let number = dimension as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
-                throw SafetensorsError.badHeader(path: path, detail: "tensor '\(name)' has a bad shape \(shapeValues)")
+        for dimension in dimensions {
+            guard case .integer(let size) = dimension, size >= 0 else {
+                throw bad("has shape \(shapeValue.text): every size must be a whole number from 0 to \(Int.max)")
             }
             shape.append(size)
         }
-        guard let beginNumber = offsetValues[0] as? NSNumber, let endNumber = offsetValues[1] as? NSNumber,
-              let begin = Int(exactly: beginNumber.doubleValue), let end = Int(exactly: endNumber.doubleValue),
-              begin >= 0, begin <= end
-        else {
-            throw SafetensorsError.badHeader(path: path, detail: "tensor '\(name)' has bad data_offsets \(offsetValues)")
-        }
+        guard case .array(let offsets) = offsetsValue, offsets.count == 2,
+              case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1]
+        else { throw bad("has data_offsets \(offsetsValue.text), expected [begin, end] with two whole numbers") }
+        guard begin >= 0, end >= 0 else { throw bad("has negative data_offsets \(offsetsValue.text)") }
+        guard begin <= end else { throw bad("has data_offsets \(offsetsValue.text) that end before they begin") }
         guard end <= dataSize else {
             throw SafetensorsError.truncated(
                 path: path, detail: "header says tensor '\(name)' ends at byte \(end) of the data but the data has \(dataSize) bytes")
         }
-        let elements = shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue })
-        guard end - begin == elements * dtype.byteSize else {
-            throw SafetensorsError.badHeader(
-                path: path, detail: "tensor '\(name)' is \(dtype.rawValue) \(shape) = \(elements * dtype.byteSize) bytes but its data_offsets span \(end - begin)")
+        var elements = 1
+        for size in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow else { throw bad("has shape \(shape), whose element count overflows a 64-bit integer") }
+            elements = product
+        }
+        let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow else {
+            throw bad("is \(dtype.rawValue) \(shape): \(elements) elements of \(dtype.byteSize) bytes overflow a 64-bit size")
+        }
+        guard end - begin == byteCount else {
+            throw bad("is \(dtype.rawValue) \(shape) = \(byteCount) bytes but its data_offsets span \(end - begin)")
         }
         return TensorEntry(name: name, dtype: dtype, shape: shape, dataRange: begin..<end)
     }
@@ -118,7 +137,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         return entry
     }
 
-    /// The raw bytes of a tensor, still mapped from the file.
+    /// The raw bytes of a tensor, still mapped from the file: valid only while this object is alive
+    /// (keep it with `withExtendedLifetime` if the pointer outlives your last use of the file).
     public func rawBytes(of entry: TensorEntry) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)])
     }
