@@ -55,7 +55,7 @@ struct ImageProcessorTests {
         let cases = [
             (#"{"size": {"max_height": 5, "max_width": 5}}"#, "not supported"),
             (#"{"resample": 3}"#, "resample 3 is not supported"),
-            (#"{"image_mean": [0.5]}"#, "'image_mean' must be a list of 3 numbers"),
+            (#"{"image_mean": [0.5]}"#, "image_mean is a list of 1; must be 3 finite numbers"),
             ("[1, 2]", "not a JSON object"),
             ("{", "not valid JSON"),
         ]
