@@ -46,7 +46,7 @@ let package = Package(
                 // The label catalogues are compiled in (DatasetCatalog+Data.swift), not bundled.
                 exclude: ["Datasets"], swiftSettings: vectorCode),
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
-        .target(name: "Evaluation", dependencies: ["Segmentation"], swiftSettings: vectorCode),
+        .target(name: "Evaluation", dependencies: ["Segmentation", "FileIO"], swiftSettings: vectorCode),
         // The explorer with no terminal: frames of cells, blitting, colour handling (issue 5, in progress).
         .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging", "Mask2Former", "TensorCore"]),
         .target(name: "CursesTerminal", dependencies: ["Explorer", "CNCursesW", "Imaging", "FileIO"]),

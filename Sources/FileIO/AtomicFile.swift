@@ -60,18 +60,20 @@ public enum AtomicFile {
     /// failure the temporary file is removed and the error names `path`.
     static func writeTemporary(for path: String, _ body: (Int32) throws -> Void) throws -> String {
         var template = Array((path + temporarySuffix + "XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileError.writeFailed(path: path, errno: errno) }
         let temporary = String(cString: template.map { UInt8(bitPattern: $0) })
         do {
             try body(fd)
             // mkstemp creates 0600; give the file the usual permissions (umask applies).
             let mask = umask(0); umask(mask)
             fchmod(fd, 0o666 & ~mask)
-            guard fsync(fd) == 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
-            guard close(fd) == 0 else { throw FileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+            guard fsync(fd) == 0 else { throw FileError.writeFailed(path: path, errno: errno) }
+            let closed = close(fd)
+            fd = -1
+            guard closed == 0 else { throw FileError.writeFailed(path: path, errno: errno) }
         } catch {
-            close(fd)
+            if fd >= 0 { close(fd) }
             unlink(temporary)
             throw error
         }
@@ -110,7 +112,7 @@ public enum AtomicFile {
             let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw FileError.unwritable(path: path, reason: String(cString: strerror(errno)))
+                throw FileError.writeFailed(path: path, errno: errno)
             }
             offset += written
         }

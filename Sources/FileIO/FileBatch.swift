@@ -48,3 +48,11 @@ public struct FileBatch {
         }
     }
 }
+
+extension FileBatch {
+    /// Fails before any work is done when a destination may not be written (see `AtomicFile`), so a
+    /// long computation is not wasted on results that could not be saved.
+    public static func checkDestinations(_ paths: [String], overwrite: OverwritePolicy) throws {
+        for path in paths { try AtomicFile.checkDestination(path, overwrite: overwrite) }
+    }
+}

@@ -1,6 +1,6 @@
 // The result files other tools read: COCO panoptic PNG + JSON, semantic label PNG (+ a coloured one),
-// COCO instance results with compressed RLE. Every write is atomic and refuses to replace a file
-// unless `overwrite` is `.replace`.
+// COCO instance results with compressed RLE. They are encoded into a `FileBatch`, so that one image's
+// results land together (atomically, refusing to replace a file unless the batch allows it).
 
 import FileIO
 import Foundation
@@ -67,8 +67,8 @@ public func panopticIDs(_ png: RGBImage) -> [Int32] {
 
 public enum ResultWriter {
     /// `<base>.png` with id = R + 256·G + 256²·B and `<base>.json` with the segments.
-    public static func writePanoptic(_ result: PanopticResult, labels: [String], imageID: String, basePath: String,
-                                     overwrite: OverwritePolicy) throws {
+    public static func addPanoptic(_ result: PanopticResult, labels: [String], imageID: String, basePath: String,
+                                   to batch: inout FileBatch) throws {
         let map = result.map
         let pngName = basePath + ".png"
         let annotation = CocoPanopticAnnotation(
@@ -79,26 +79,23 @@ public enum ResultWriter {
                                     bbox: [segment.boundingBox.x, segment.boundingBox.y, segment.boundingBox.width, segment.boundingBox.height],
                                     iscrowd: 0, score: rounded6(segment.score))
             })
-        try checkWritable([pngName, basePath + ".json"], overwrite: overwrite)
-        try writePNG(try panopticPNGImage(ids: map.values, width: map.width, height: map.height), to: pngName, overwrite: overwrite)
-        try AtomicFile.write(try encodeJSON(annotation), to: basePath + ".json", overwrite: overwrite)
+        batch.add(try encodePNG(try panopticPNGImage(ids: map.values, width: map.width, height: map.height)), at: pngName)
+        batch.add(try encodeJSON(annotation), at: basePath + ".json")
     }
 
     /// `<base>.png`: class ids (8-bit when K ≤ 256, else 16-bit); `<base>.color.png`: one colour per class.
-    public static func writeSemantic(_ map: LabelMap, classCount: Int, palette: SegmentPalette, basePath: String,
-                                     overwrite: OverwritePolicy) throws {
-        let idsPath = basePath + ".png", colorPath = basePath + ".color.png"
-        try checkWritable([idsPath, colorPath], overwrite: overwrite)
+    public static func addSemantic(_ map: LabelMap, classCount: Int, palette: SegmentPalette, basePath: String,
+                                   to batch: inout FileBatch) throws {
         let bytes = classCount <= 256
             ? try encodeGreyPNG(width: map.width, height: map.height, samples8: map.values.map { UInt8(truncatingIfNeeded: $0) })
             : try encodeGreyPNG(width: map.width, height: map.height, samples16: map.values.map { UInt16(truncatingIfNeeded: $0) })
-        try AtomicFile.write(bytes, to: idsPath, overwrite: overwrite)
+        batch.add(bytes, at: basePath + ".png")
         var pixels = [UInt8](repeating: 0, count: map.values.count * 3)
         for (i, label) in map.values.enumerated() {
             let color = palette.color(Int(label))
             pixels[3 * i] = color.r; pixels[3 * i + 1] = color.g; pixels[3 * i + 2] = color.b
         }
-        try writePNG(try RGBImage(width: map.width, height: map.height, pixels: pixels), to: colorPath, overwrite: overwrite)
+        batch.add(try encodePNG(try RGBImage(width: map.width, height: map.height, pixels: pixels)), at: basePath + ".color.png")
     }
 
     /// A COCO instance results list for one image.
@@ -111,16 +108,9 @@ public enum ResultWriter {
         }
     }
 
-    public static func writeInstances(_ instances: [InstancePrediction], labels: [String], imageID: String, path: String,
-                                      overwrite: OverwritePolicy) throws {
-        try AtomicFile.write(try encodeJSON(instanceResults(instances, labels: labels, imageID: imageID)), to: path, overwrite: overwrite)
-    }
-
-    /// Fails before writing anything if any of `paths` exists and may not be replaced, so a result
-    /// is never left half written.
-    public static func checkWritable(_ paths: [String], overwrite: OverwritePolicy) throws {
-        guard overwrite == .refuse else { return }
-        for path in paths where fileExists(path) { throw FileError.wouldOverwrite(path: path) }
+    public static func addInstances(_ instances: [InstancePrediction], labels: [String], imageID: String, path: String,
+                                    to batch: inout FileBatch) throws {
+        batch.add(try encodeJSON(instanceResults(instances, labels: labels, imageID: imageID)), at: path)
     }
 
     static func name(_ label: Int, _ labels: [String]) -> String {

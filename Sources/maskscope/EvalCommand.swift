@@ -67,19 +67,15 @@ struct EvalCommand: ParsableCommand {
         if model != nil && predictions != nil { throw ValidationError("give either --model (with --images) or --predictions, not both") }
         if predictions == nil && images == nil { throw ValidationError("running a model needs --images (or score saved predictions with --predictions)") }
         if predictions != nil && savePredictions != nil { throw ValidationError("--save-predictions goes with --model") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be a positive number of images, not \(limit)") }
+        if !(0...1).contains(instanceThreshold) { throw ValidationError("--instance-threshold must be between 0 and 1, not \(instanceThreshold)") }
     }
 
     func run() throws {
         try reportingErrors {
-            if let json, !overwrite, fileExists(json) { throw FileError.wouldOverwrite(path: json) }
-            let truth: GroundTruth
-            do {
-                truth = try JSONDecoder().decode(GroundTruth.self, from: Data(contentsOf: URL(fileURLWithPath: panopticJSON)))
-            } catch let error as DecodingError {
-                throw ValidationError("\(panopticJSON): not a COCO panoptic JSON (\(error))")
-            } catch {
-                throw FileError.unreadable(path: panopticJSON, reason: "\(error.localizedDescription)")
-            }
+            let policy: OverwritePolicy = overwrite ? .replace : .refuse
+            if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
+            let truth = try JSONFile.decode(GroundTruth.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
             let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel()) : nil
             let labels = loaded?.config.labels ?? []
             let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
@@ -96,10 +92,7 @@ struct EvalCommand: ParsableCommand {
             let position = Dictionary(truth.images.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
             var annotations = truth.annotations.sorted { (position[$0.image_id] ?? .max) < (position[$1.image_id] ?? .max) }
             if let limit { annotations = Array(annotations.prefix(limit)) }
-            if let savePredictions, !isDirectory(savePredictions) {
-                try FileManager.default.createDirectory(atPath: savePredictions, withIntermediateDirectories: true)
-            }
-            let policy: OverwritePolicy = overwrite ? .replace : .refuse
+            if let savePredictions { try Directories.create(savePredictions) }
 
             var quality = PanopticQualityAccumulator()
             var confusion = ConfusionMatrix(classes: categories.count)
@@ -115,6 +108,9 @@ struct EvalCommand: ParsableCommand {
                     let truthPNG = try loadImage(path: panopticDirectory + "/" + annotation.file_name)
                     let (width, height) = (truthPNG.width, truthPNG.height)
                     let truthIDs = panopticIDs(truthPNG)
+                    let truthFile = panopticDirectory + "/" + annotation.file_name
+                    try PanopticConsistency.check(ids: truthIDs, segments: annotation.segments_info.map { ($0.id, $0.category_id) },
+                                                  categories: categoryIndex, png: truthFile, json: panopticJSON)
                     let scored: ScoredPrediction
                     if let loaded, let processor, let images {
                         scored = try predict(loaded, processor: processor, imagePath: images + "/" + entry.file_name, width: width, height: height,
@@ -165,22 +161,23 @@ struct EvalCommand: ParsableCommand {
     func save(into folder: String, imageID: String, panoptic: [Int32], segments: [PanopticSegmentInfo], semantic: [Int32],
               detections: [DetectedInstance], width: Int, height: Int, policy: OverwritePolicy) throws {
         let base = folder + "/" + imageID
-        try ResultWriter.checkWritable([base + ".panoptic.png", base + ".panoptic.json", base + ".semantic.png", base + ".instances.json"], overwrite: policy)
-        try writePNG(try panopticPNGImage(ids: panoptic, width: width, height: height), to: base + ".panoptic.png", overwrite: policy)
+        var batch = FileBatch(overwrite: policy)
+        batch.add(try encodePNG(try panopticPNGImage(ids: panoptic, width: width, height: height)), at: base + ".panoptic.png")
         let annotation: [String: Any] = [
             "image_id": imageID, "file_name": imageID + ".panoptic.png",
             "segments_info": segments.map { ["id": $0.id, "category_id": $0.categoryID, "iscrowd": 0] },
         ]
-        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: annotation, options: [.sortedKeys])), to: base + ".panoptic.json", overwrite: policy)
+        batch.add(Array(try JSONSerialization.data(withJSONObject: annotation, options: [.sortedKeys])), at: base + ".panoptic.json")
         // Category ids up to 65534; 65535 marks pixels whose label has no category.
         let samples = semantic.map { $0 < 0 ? UInt16.max : UInt16(clamping: $0) }
-        try AtomicFile.write(try encodeGreyPNG(width: width, height: height, samples16: samples), to: base + ".semantic.png", overwrite: policy)
+        batch.add(try encodeGreyPNG(width: width, height: height, samples16: samples), at: base + ".semantic.png")
         let results: [[String: Any]] = detections.map { detection in
             let rle = cocoRLE(detection.mask)
             return ["image_id": imageID, "category_id": detection.categoryID, "score": detection.score,
                     "segmentation": ["size": rle.size, "counts": rle.counts]]
         }
-        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])), to: base + ".instances.json", overwrite: policy)
+        batch.add(Array(try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])), at: base + ".instances.json")
+        try batch.commit()
     }
 
     /// One image's predictions in ground-truth category terms.
@@ -234,21 +231,39 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("\(base).panoptic.png is \(png.width)×\(png.height), the ground truth \(width)×\(height)")
         }
         struct Annotation: Decodable { struct Segment: Decodable { var id: Int; var category_id: Int }; var segments_info: [Segment] }
-        let annotation = try JSONDecoder().decode(Annotation.self, from: Data(contentsOf: URL(fileURLWithPath: base + ".panoptic.json")))
+        let annotation = try JSONFile.decode(Annotation.self, path: base + ".panoptic.json", expecting: "a panoptic segments JSON")
+        let ids = panopticIDs(png)
+        try PanopticConsistency.check(ids: ids, segments: annotation.segments_info.map { ($0.id, $0.category_id) },
+                                      categories: categoryIndex, png: base + ".panoptic.png", json: base + ".panoptic.json",
+                                      everySegmentDrawn: true)
         let semanticPNG = try loadLabelPNG(path: base + ".semantic.png")
         guard semanticPNG.width == width, semanticPNG.height == height else {
             throw ValidationError("\(base).semantic.png is \(semanticPNG.width)×\(semanticPNG.height), the ground truth \(width)×\(height)")
         }
-        let semantic = semanticPNG.values.map { Int32(categoryIndex[Int($0)] ?? -1) }
+        // 65535 marks pixels without a category (as `save` writes them); any other unknown id is an error.
+        var semantic = [Int32](repeating: -1, count: semanticPNG.values.count)
+        for (i, value) in semanticPNG.values.enumerated() where value != 65535 {
+            guard let index = categoryIndex[Int(value)] else {
+                throw FileError.invalidContent(path: base + ".semantic.png", reason: "category id \(value) is not a category of \(panopticJSON)")
+            }
+            semantic[i] = Int32(index)
+        }
         struct Result: Decodable { var category_id: Int; var score: Double; var segmentation: CocoRLE }
         var detections: [DetectedInstance] = []
         if fileExists(base + ".instances.json") {
-            let results = try JSONDecoder().decode([Result].self, from: Data(contentsOf: URL(fileURLWithPath: base + ".instances.json")))
+            let results = try JSONFile.decode([Result].self, path: base + ".instances.json", expecting: "a COCO instance results list")
             detections = try results.map { result in
-                DetectedInstance(categoryID: result.category_id, score: result.score, mask: try decodeCocoRLE(result.segmentation))
+                guard categoryIndex[result.category_id] != nil else {
+                    throw FileError.invalidContent(path: base + ".instances.json",
+                                                   reason: "category_id \(result.category_id) is not a category of \(panopticJSON)")
+                }
+                guard result.score.isFinite else {
+                    throw FileError.invalidContent(path: base + ".instances.json", reason: "a score is \(result.score), not a number")
+                }
+                return DetectedInstance(categoryID: result.category_id, score: result.score, mask: try decodeCocoRLE(result.segmentation))
             }
         }
-        return ScoredPrediction(panoptic: panopticIDs(png), segments: annotation.segments_info.map { PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id) },
+        return ScoredPrediction(panoptic: ids, segments: annotation.segments_info.map { PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id) },
                                 semantic: semantic, detections: detections)
     }
 }

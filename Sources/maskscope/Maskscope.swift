@@ -24,9 +24,13 @@ struct Maskscope: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                // ArgumentParser's usage errors (64 by default) are status 2 here, as in most Unix tools.
-                let message = fullMessage(for: error)
-                if !message.isEmpty { printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) }
+                // ArgumentParser's usage errors (64 by default) are status 2 here, as in most Unix tools,
+                // and one line like every other error: the message and where the options are listed.
+                var message = self.message(for: error)
+                if message.hasPrefix("Error: ") { message.removeFirst(7) }
+                let known = configuration.subcommands.map { $0._commandName }
+                let command = CommandLine.arguments.dropFirst().first(where: known.contains).map { "maskscope \($0)" } ?? "maskscope"
+                printError((message.isEmpty ? "invalid usage" : message) + " (see '\(command) --help')")
                 Glibc.exit(2)
             }
             exit(withError: error)

@@ -30,11 +30,14 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "How many queries to list.")
     var top = 10
 
+    func validate() throws {
+        if top < 0 { throw ValidationError("--top must be 0 or more, not \(top)") }
+    }
+
     func run() throws {
         try reportingErrors {
-            if let saveLogits, !overwrite, fileExists(saveLogits) {
-                throw FileError.wouldOverwrite(path: saveLogits)
-            }
+            // Refused before the model runs: an existing file (without --overwrite), a device, a missing folder.
+            if let saveLogits { try FileBatch.checkDestinations([saveLogits], overwrite: overwrite ? .replace : .refuse) }
             let (model, loadTime) = try measure { try modelOptions.load() }
             let (picture, decodeTime) = try measure { try loadImage(path: image) }
             let processor = ImageProcessor(config: model.processorConfig)

@@ -40,6 +40,11 @@ final class ProgressReporter {
         if done == total { writeStandardError("\n") }
     }
 
+    /// Ends the bar's line when a run stops early, so the next message starts on its own line.
+    func end() {
+        if interactive && done < total { writeStandardError("\n") }
+    }
+
     var summary: String {
         let elapsed = Date().timeIntervalSince(start)
         var text = "done \(done - failed.count), failed \(failed.count), \(formatSeconds(elapsed))"

@@ -41,6 +41,14 @@ struct PostProcessingArguments: ParsableArguments {
         valueName: "names|ids"))
     var stuffLabels: String?
 
+    /// Probabilities and shares: NaN or a value outside 0…1 would silently keep everything or nothing.
+    func validate() throws {
+        for (name, value) in [("--threshold", threshold), ("--mask-threshold", maskThreshold), ("--overlap-threshold", overlapThreshold)]
+        where !(0...1).contains(value) {
+            throw ValidationError("\(name) must be between 0 and 1, not \(value)")
+        }
+    }
+
     var options: PostProcessingOptions {
         PostProcessingOptions(threshold: threshold, maskThreshold: maskThreshold, overlapThreshold: overlapThreshold, maskResize: maskResize)
     }
@@ -107,6 +115,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        var stoppedBy: Int32?
         let failures = try reportingErrors { () throws -> Int in
             var images = try ImageInputs.collect(inputs)
             if let shard { images = ImageInputs.shard(images, index: shard.index, count: shard.count) }
@@ -114,37 +123,68 @@ struct SegmentCommand: ParsableCommand {
             let style = try overlayStyle()
             let labels = model.config.labels
             let stuff = try postProcessing.stuff(labels: labels)
-            if !isDirectory(out) { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+            try Directories.create(out)
+            Interruption.install()
+            // A run killed outright (SIGKILL, power loss) leaves its temporary files: this run's images
+            // own them, whichever task wrote them.
+            let stale = TemporaryFiles.removeStale(for: images.flatMap { Self.outputPaths(base: out + "/" + $0.outputStem, task: .all) })
+            if !stale.isEmpty { printError("removed \(stale.count) temporary file(s) an interrupted run left in \(out)") }
             printError("segmenting \(images.count) image(s) with \(model.location.name), task \(task.rawValue); stuff classes: \(stuff.source)")
             let processor = ImageProcessor(config: model.processorConfig)
             let progress = ProgressReporter(total: images.count)
             for image in images {
+                if let signal = Interruption.signal { stoppedBy = signal; break }
                 let base = out + "/" + image.outputStem
-                let outputs = outputPaths(base: base)
-                if skipExisting && outputs.allSatisfy(fileExists) {
-                    progress.finished(image.path, note: " (skipped: results exist)")
-                    continue
+                let outputs = Self.outputPaths(base: base, task: task)
+                var policy: OverwritePolicy = overwrite ? .replace : .refuse
+                var note = ""
+                if skipExisting {
+                    // Done means every output is there; a partial image (a run killed mid-commit, or a
+                    // different --task before) is redone, replacing only this image's own results.
+                    let present = outputs.filter(fileExists).count
+                    if present == outputs.count {
+                        progress.finished(image.path, note: " (skipped: results exist)")
+                        continue
+                    }
+                    if present > 0 { policy = .replace; note = ", redone: \(outputs.count - present) of \(outputs.count) results were missing" }
                 }
                 do {
-                    try ResultWriter.checkWritable(outputs, overwrite: overwrite ? .replace : .refuse)
-                    try FileManager.default.createDirectory(atPath: (base as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    let (_, seconds) = try measure {
-                        try segment(image, base: base, model: model, processor: processor, labels: labels, stuff: stuff.ids, style: style)
+                    try Directories.create(parentDirectory(of: base))
+                    try FileBatch.checkDestinations(outputs, overwrite: policy)
+                    let (batch, seconds) = try measure {
+                        try results(for: image, base: base, model: model, processor: processor, labels: labels, stuff: stuff.ids,
+                                    style: style, overwrite: policy)
                     }
-                    progress.finished(image.path, note: String(format: " (%.2f s)", seconds))
+                    try batch.commit()
+                    progress.finished(image.path, note: String(format: " (%.2f s", seconds) + note + ")")
+                } catch let error as FileError {
+                    progress.finished(image.path, error: error.description)
+                    // A full disk fails every image after this one too: stop, with nothing half written.
+                    if case .outOfSpace = error {
+                        progress.end()
+                        printError("stopped: the disk is full (the image's results were rolled back); free space and rerun with --skip-existing")
+                        break
+                    }
                 } catch {
                     // Errors from decoding already name the file; others get its path in front.
                     let message = "\(error)"
                     progress.finished(image.path, error: message.contains(image.path) ? message : "\(image.path): \(message)")
                 }
             }
+            if let stoppedBy {
+                progress.end()
+                printError("stopped by \(Interruption.name(of: stoppedBy)) after \(progress.done) of \(images.count) image(s); "
+                    + "every finished image is complete: rerun the same command with --skip-existing to do the rest")
+            }
             printError(progress.summary)
             return progress.failed.count
         }
+        if let stoppedBy { throw ExitCode(Interruption.exitStatus(for: stoppedBy)) }
         if failures > 0 { throw ExitCode(1) }
     }
 
-    func outputPaths(base: String) -> [String] {
+    /// Every file one image's results consist of, for `task`.
+    static func outputPaths(base: String, task: SegmentationTask) -> [String] {
         var paths: [String] = []
         if task == .panoptic || task == .all { paths += [base + ".panoptic.png", base + ".panoptic.json", base + ".panoptic.overlay.png"] }
         if task == .semantic || task == .all { paths += [base + ".semantic.png", base + ".semantic.color.png", base + ".semantic.overlay.png"] }
@@ -157,35 +197,37 @@ struct SegmentCommand: ParsableCommand {
         return OverlayStyle(palette: SegmentPalette(colors: chosen.segments), opacity: chosen.overlayOpacity, boundary: chosen.boundary)
     }
 
-    func segment(_ input: ImageInput, base: String, model: Mask2FormerModel, processor: ImageProcessor,
-                 labels: [String], stuff: Set<Int>, style: OverlayStyle) throws {
+    /// One image's results, encoded and ready to be committed together.
+    func results(for input: ImageInput, base: String, model: Mask2FormerModel, processor: ImageProcessor,
+                 labels: [String], stuff: Set<Int>, style: OverlayStyle, overwrite: OverwritePolicy) throws -> FileBatch {
         let picture = try loadImage(path: input.path)
         let prediction = model.forward(processor.preprocess(picture)).final
         let size = OutputSize(height: picture.height, width: picture.width)
         let options = postProcessing.options
-        let policy: OverwritePolicy = overwrite ? .replace : .refuse
         let imageID = input.outputStem
+        var batch = FileBatch(overwrite: overwrite)
         // Each task writes its results and an overlay of them at the image's resolution.
         if task == .panoptic || task == .all {
             let result = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
-            try ResultWriter.writePanoptic(result, labels: labels, imageID: imageID, basePath: base + ".panoptic", overwrite: policy)
+            try ResultWriter.addPanoptic(result, labels: labels, imageID: imageID, basePath: base + ".panoptic", to: &batch)
             let overlay = try renderOverlay(image: picture, map: result.map, style: style) { id in
                 id == 0 ? nil : style.palette.color(Int(id) - 1)
             }
-            try writePNG(overlay, to: base + ".panoptic.overlay.png", overwrite: policy)
+            batch.add(try encodePNG(overlay), at: base + ".panoptic.overlay.png")
         }
         if task == .semantic || task == .all {
             let map = semanticSegmentation(prediction, size: size, options: options)
-            try ResultWriter.writeSemantic(map, classCount: labels.count, palette: style.palette, basePath: base + ".semantic", overwrite: policy)
+            try ResultWriter.addSemantic(map, classCount: labels.count, palette: style.palette, basePath: base + ".semantic", to: &batch)
             let overlay = try renderOverlay(image: picture, map: map, style: style) { style.palette.color(Int($0)) }
-            try writePNG(overlay, to: base + ".semantic.overlay.png", overwrite: policy)
+            batch.add(try encodePNG(overlay), at: base + ".semantic.overlay.png")
         }
         if task == .instance || task == .all {
             let instances = instanceSegmentation(prediction, size: size, options: options)
-            try ResultWriter.writeInstances(instances, labels: labels, imageID: imageID, path: base + ".instances.json", overwrite: policy)
+            try ResultWriter.addInstances(instances, labels: labels, imageID: imageID, path: base + ".instances.json", to: &batch)
             let map = instanceLabelMap(instances, width: picture.width, height: picture.height)
             let overlay = try renderOverlay(image: picture, map: map, style: style) { $0 < 0 ? nil : style.palette.color(Int($0)) }
-            try writePNG(overlay, to: base + ".instances.overlay.png", overwrite: policy)
+            batch.add(try encodePNG(overlay), at: base + ".instances.overlay.png")
         }
+        return batch
     }
 }

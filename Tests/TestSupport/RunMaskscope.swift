@@ -8,8 +8,10 @@ public struct CommandResult: Sendable {
     public var stderr: String
 }
 
-/// The `maskscope` binary built next to the running test bundle.
+/// The `maskscope` binary built next to the running test bundle, or `$MASKSCOPE_EXECUTABLE` when set:
+/// CI runs the CLI tests a second time against the release build (some bugs exist only there).
 public func maskscopeExecutable() -> String {
+    if let chosen = ProcessInfo.processInfo.environment["MASKSCOPE_EXECUTABLE"], !chosen.isEmpty { return chosen }
     var candidates: [String] = []
     let bundle = Bundle.main.bundleURL
     candidates.append(bundle.appendingPathComponent("maskscope").path)
