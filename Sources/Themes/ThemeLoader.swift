@@ -40,41 +40,81 @@ public enum ThemeLoader {
         return names.sorted()
     }
 
+    /// Limits a theme must keep: a palette, not a data file.
+    public enum Limits {
+        public static let fileBytes = 1 << 20
+        public static let segments = 1...1024
+        public static let nameLength = 1...64
+    }
+
+    /// Reads and validates a theme file: every field present, of the right type and in range, each
+    /// failure a `ThemeError.invalid` naming the field, the value and what is allowed.
     public static func load(path: String) throws -> Theme {
-        let object: [String: Any]
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ThemeError.invalid(file: path, detail: "not a JSON object")
-            }
-            object = parsed
-        } catch let error as ThemeError {
-            throw error
-        } catch {
-            throw ThemeError.invalid(file: path, detail: "not valid JSON")
+        // MappedFile refuses FIFOs and devices instead of blocking on them.
+        let file = try MappedFile(path: path)
+        guard file.count <= Limits.fileBytes else {
+            throw ThemeError.invalid(file: path, detail: "\(file.count) bytes is too large for a theme (at most \(Limits.fileBytes))")
         }
-        func color(_ value: Any?, field: String) throws -> RGBColor {
-            guard let text = value as? String, let parsed = try? RGBColor(hex: text) else {
-                throw ThemeError.invalid(file: path, detail: "'\(field)' must be a colour like \"#1e90ff\"")
+        let data = Data(file.bytes)
+        let object: [String: ThemeValue]
+        do {
+            object = try JSONDecoder().decode([String: ThemeValue].self, from: data)
+        } catch {
+            throw ThemeError.invalid(file: path, detail: "not valid JSON, or not a JSON object")
+        }
+        func invalid(_ field: String, _ value: ThemeValue?, _ allowed: String) -> ThemeError {
+            ThemeError.invalid(file: path, detail: "'\(field)' is \(value.map { "\($0)" } ?? "missing"); must be \(allowed)")
+        }
+        func color(_ value: ThemeValue?, field: String) throws -> RGBColor {
+            guard case .string(let text)? = value, let parsed = try? RGBColor(hex: text) else {
+                throw invalid(field, value, "a colour like \"#1e90ff\"")
             }
             return parsed
         }
-        guard let name = object["name"] as? String, !name.isEmpty else {
-            throw ThemeError.invalid(file: path, detail: "'name' must be a non-empty string")
+        guard case .string(let name)? = object["name"], Limits.nameLength.contains(name.count),
+              !name.contains("/"), !name.hasPrefix(".") else {
+            throw invalid("name", object["name"], "a string of 1 to \(Limits.nameLength.upperBound) characters, usable as a file name")
         }
-        guard let list = object["segments"] as? [Any], !list.isEmpty else {
-            throw ThemeError.invalid(file: path, detail: "'segments' must be a non-empty list of colours")
+        guard case .array(let list)? = object["segments"], Limits.segments.contains(list.count) else {
+            throw invalid("segments", object["segments"], "a list of 1 to \(Limits.segments.upperBound) colours")
         }
         let segments = try list.enumerated().map { try color($0.element, field: "segments[\($0.offset)]") }
-        guard let opacity = (object["overlay_opacity"] as? NSNumber)?.floatValue, (0...1).contains(opacity) else {
-            throw ThemeError.invalid(file: path, detail: "'overlay_opacity' must be a number from 0 to 1")
+        guard case .number(let opacity)? = object["overlay_opacity"], (0...1).contains(opacity) else {
+            throw invalid("overlay_opacity", object["overlay_opacity"], "a number from 0 to 1")
         }
         let boundary = try color(object["boundary"], field: "boundary")
-        guard let uiObject = object["ui"] as? [String: Any] else {
-            throw ThemeError.invalid(file: path, detail: "'ui' must be an object with \(Theme.requiredUIRoles.joined(separator: ", "))")
+        guard case .object(let roles)? = object["ui"] else {
+            throw invalid("ui", object["ui"], "an object with \(Theme.requiredUIRoles.joined(separator: ", "))")
         }
         var ui: [String: RGBColor] = [:]
-        for role in Theme.requiredUIRoles { ui[role] = try color(uiObject[role], field: "ui.\(role)") }
-        return Theme(name: name, segments: segments, overlayOpacity: opacity, boundary: boundary, ui: ui)
+        for role in Theme.requiredUIRoles { ui[role] = try color(roles[role], field: "ui.\(role)") }
+        return Theme(name: name, segments: segments, overlayOpacity: Float(opacity), boundary: boundary, ui: ui)
+    }
+}
+
+/// One JSON value of a theme file, kept raw so a wrong type is reported with the value found
+/// (JSONSerialization would let `true` pass as the number 1).
+enum ThemeValue: Decodable, Equatable, CustomStringConvertible {
+    case null, bool(Bool), number(Double), string(String), array([ThemeValue]), object([String: ThemeValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let value = try? c.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? c.decode(Double.self) { self = .number(value) }
+        else if let value = try? c.decode(String.self) { self = .string(value) }
+        else if let value = try? c.decode([ThemeValue].self) { self = .array(value) }
+        else { self = .object(try c.decode([String: ThemeValue].self)) }
+    }
+
+    var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return String(value)
+        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        case .string(let value): return "\"\(value.count > 40 ? String(value.prefix(40)) + "…" : value)\""
+        case .array(let values): return "a list of \(values.count)"
+        case .object: return "an object"
+        }
     }
 }
