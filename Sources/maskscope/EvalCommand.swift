@@ -18,8 +18,9 @@ struct EvalCommand: ParsableCommand {
         + "Default (without --predictions): $MASKSCOPE_MODEL, else the shipped shapes-world model.", valueName: "folder|org/name"))
     var model: String?
     @Option(help: ArgumentHelp(
-        "Score saved predictions instead of running a model: <image_id>.panoptic.png/.json, <image_id>.semantic.png, "
-            + "<image_id>.instances.json with the ground truth's category ids (as --save-predictions writes them).",
+        "Score saved predictions instead of running a model: a folder that `maskscope merge` combined (panoptic.json, "
+            + "instances.json, the per-image PNGs; labels matched to the categories by name), or <image_id>.panoptic.png/.json, "
+            + "<image_id>.semantic.png, <image_id>.instances.json with the ground truth's category ids (as --save-predictions writes them).",
         valueName: "folder"))
     var predictions: String?
     @Option(name: .customLong("panoptic-json"), help: "Ground truth: COCO panoptic JSON (images, annotations, categories).")
@@ -77,6 +78,9 @@ struct EvalCommand: ParsableCommand {
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
             let truth = try JSONFile.decode(GroundTruth.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
             let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel()) : nil
+            let merged = try predictions.flatMap { folder in
+                fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
+            }
             let labels = loaded?.config.labels ?? []
             let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
             // Model label → ground-truth category, by name.
@@ -116,7 +120,9 @@ struct EvalCommand: ParsableCommand {
                         scored = try predict(loaded, processor: processor, imagePath: images + "/" + entry.file_name, width: width, height: height,
                                              categoryOfLabel: categoryOfLabel, stuff: stuff, categories: categories, categoryIndex: categoryIndex)
                     } else {
-                        scored = try readPredictions(predictions!, imageID: annotation.image_id.key, width: width, height: height, categoryIndex: categoryIndex)
+                        scored = try merged.map { try $0.scored(imageID: annotation.image_id.key, fileName: entry.file_name, width: width, height: height,
+                                                                 categories: categories, categoryIndex: categoryIndex) }
+                            ?? readPredictions(predictions!, imageID: annotation.image_id.key, width: width, height: height, categoryIndex: categoryIndex)
                     }
                     let (predictedIDs, predictedSegments, predictedSemantic, detections) =
                         (scored.panoptic, scored.segments, scored.semantic, scored.detections)

@@ -11,7 +11,7 @@ struct Maskscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "maskscope",
         abstract: "Look inside Mask2Former: run it on the CPU and see every layer's prediction.",
-        subcommands: [ExploreCommand.self, PredictCommand.self, InspectCommand.self, SegmentCommand.self, EvalCommand.self, BenchCommand.self],
+        subcommands: [ExploreCommand.self, PredictCommand.self, InspectCommand.self, SegmentCommand.self, MergeCommand.self, EvalCommand.self, BenchCommand.self],
         // `maskscope` alone opens the explorer on the default model and the sample scenes.
         defaultSubcommand: ExploreCommand.self)
 

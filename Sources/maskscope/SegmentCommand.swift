@@ -98,8 +98,15 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Folder for the results (created if missing).")
     var out: String
 
-    @Option(help: ArgumentHelp("Process only the K-th of N disjoint slices of the inputs.", valueName: "K/N"))
+    @Option(help: ArgumentHelp(
+        "Process only the K-th of N disjoint slices of the inputs. Without it, the task index and count of a "
+            + "Slurm array, Kubernetes Indexed Job, AWS Batch array or Cloud Run job are used when set.", valueName: "K/N"))
     var shard: Shard?
+
+    @Option(name: .customLong("shard-count"), help: ArgumentHelp(
+        "The number of tasks, for schedulers that give only an index (Kubernetes JOB_COMPLETION_INDEX); "
+            + "also $\(ShardSelection.countVariable).", valueName: "N"))
+    var shardCount: Int?
 
     @Option(help: "Theme for overlays and colourised maps (see Themes/).")
     var theme = "default"
@@ -112,28 +119,52 @@ struct SegmentCommand: ParsableCommand {
 
     func validate() throws {
         if overwrite && skipExisting { throw ValidationError("--overwrite and --skip-existing contradict each other") }
+        if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1, not \(shardCount)") }
     }
 
     func run() throws {
         var stoppedBy: Int32?
         let failures = try reportingErrors { () throws -> Int in
-            var images = try ImageInputs.collect(inputs)
-            if let shard { images = ImageInputs.shard(images, index: shard.index, count: shard.count) }
+            let all = try ImageInputs.collect(inputs)
+            let selection = try ShardSelection.resolve(explicit: shard, shardCount: shardCount,
+                                                       environment: ProcessInfo.processInfo.environment)
+            let images = selection.map { ImageInputs.shard(all, index: $0.index, count: $0.count) } ?? all
+            let positions = Dictionary(all.enumerated().map { ($0.element.outputStem, $0.offset) }, uniquingKeysWith: { a, _ in a })
             let model = try modelOptions.load()
             let style = try overlayStyle()
             let labels = model.config.labels
             let stuff = try postProcessing.stuff(labels: labels)
             try Directories.create(out)
+
+            var manifest = SegmentManifest(
+                shard: .init(index: selection?.index ?? 1, count: selection?.count ?? 1, source: selection?.source ?? "whole input"),
+                provenance: try provenance(model: model, labels: labels, stuff: stuff.ids, all: all),
+                started: SegmentManifest.timestamp(), updated: SegmentManifest.timestamp(), finished: false,
+                images: images.map { .init(position: positions[$0.outputStem] ?? 0, path: $0.path, stem: $0.outputStem, status: .pending) })
+            let manifestPath = out + "/" + SegmentManifest.fileName(index: manifest.shard.index, count: manifest.shard.count)
+            try checkEarlierRun(manifestPath: manifestPath, provenance: manifest.provenance)
+
             Interruption.install()
             // A run killed outright (SIGKILL, power loss) leaves its temporary files: this run's images
             // own them, whichever task wrote them.
-            let stale = TemporaryFiles.removeStale(for: images.flatMap { Self.outputPaths(base: out + "/" + $0.outputStem, task: .all) })
+            let stale = TemporaryFiles.removeStale(for: images.flatMap { Self.outputPaths(base: out + "/" + $0.outputStem, task: .all) }
+                                                        + [manifestPath])
             if !stale.isEmpty { printError("removed \(stale.count) temporary file(s) an interrupted run left in \(out)") }
-            printError("segmenting \(images.count) image(s) with \(model.location.name), task \(task.rawValue); stuff classes: \(stuff.source)")
+            let slice = selection.map { "shard \($0.index)/\($0.count) from \($0.source): " } ?? ""
+            printError("segmenting \(slice)\(images.count) image(s) with \(model.location.name), task \(task.rawValue); stuff classes: \(stuff.source)")
+            try manifest.write(to: manifestPath)
+            var lastSaved = Date()
+
             let processor = ImageProcessor(config: model.processorConfig)
             let progress = ProgressReporter(total: images.count)
-            for image in images {
+            for (number, image) in images.enumerated() {
                 if let signal = Interruption.signal { stoppedBy = signal; break }
+                // The manifest is rewritten at most every 30 s: a record, not a log of every image.
+                if Date().timeIntervalSince(lastSaved) > 30 {
+                    manifest.updated = SegmentManifest.timestamp()
+                    try manifest.write(to: manifestPath)
+                    lastSaved = Date()
+                }
                 let base = out + "/" + image.outputStem
                 let outputs = Self.outputPaths(base: base, task: task)
                 var policy: OverwritePolicy = overwrite ? .replace : .refuse
@@ -143,6 +174,7 @@ struct SegmentCommand: ParsableCommand {
                     // different --task before) is redone, replacing only this image's own results.
                     let present = outputs.filter(fileExists).count
                     if present == outputs.count {
+                        manifest.images[number].status = .done
                         progress.finished(image.path, note: " (skipped: results exist)")
                         continue
                     }
@@ -156,31 +188,73 @@ struct SegmentCommand: ParsableCommand {
                                     style: style, overwrite: policy)
                     }
                     try batch.commit()
+                    manifest.images[number].status = .done
+                    manifest.images[number].seconds = (seconds * 1000).rounded() / 1000
                     progress.finished(image.path, note: String(format: " (%.2f s", seconds) + note + ")")
-                } catch let error as FileError {
-                    progress.finished(image.path, error: error.description)
+                } catch {
+                    // Errors from decoding already name the file; others get its path in front.
+                    let message = "\(error)"
+                    let line = message.contains(image.path) || error is FileError ? message : "\(image.path): \(message)"
+                    manifest.images[number].status = .failed
+                    manifest.images[number].error = line
+                    progress.finished(image.path, error: line)
                     // A full disk fails every image after this one too: stop, with nothing half written.
-                    if case .outOfSpace = error {
+                    if case FileError.outOfSpace = error {
                         progress.end()
                         printError("stopped: the disk is full (the image's results were rolled back); free space and rerun with --skip-existing")
                         break
                     }
-                } catch {
-                    // Errors from decoding already name the file; others get its path in front.
-                    let message = "\(error)"
-                    progress.finished(image.path, error: message.contains(image.path) ? message : "\(image.path): \(message)")
                 }
             }
             if let stoppedBy {
                 progress.end()
                 printError("stopped by \(Interruption.name(of: stoppedBy)) after \(progress.done) of \(images.count) image(s); "
                     + "every finished image is complete: rerun the same command with --skip-existing to do the rest")
+                manifest.stoppedBy = Interruption.name(of: stoppedBy)
             }
+            manifest.finished = stoppedBy == nil && !manifest.images.contains { $0.status == .pending }
+            manifest.updated = SegmentManifest.timestamp()
+            do { try manifest.write(to: manifestPath) } catch { printError("\(error)") }
             printError(progress.summary)
             return progress.failed.count
         }
         if let stoppedBy { throw ExitCode(Interruption.exitStatus(for: stoppedBy)) }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// What made these results, as the manifest records it.
+    func provenance(model: Mask2FormerModel, labels: [String], stuff: Set<Int>, all: [ImageInput]) throws -> SegmentManifest.Provenance {
+        var inputs = Fingerprint()
+        for input in all { inputs.add(input.outputStem) }
+        let options = postProcessing.options
+        return .init(model: model.location.name,
+                     modelFingerprint: try Fingerprint.model(folder: model.location.folder, weights: model.location.weightsPath),
+                     task: task.rawValue, threshold: options.threshold, maskThreshold: options.maskThreshold,
+                     overlapThreshold: options.overlapThreshold, maskResize: postProcessing.maskResize.rawValue,
+                     stuffLabels: stuff.sorted(), labels: labels, totalImages: all.count, inputsFingerprint: inputs.hex)
+    }
+
+    /// Results made with another model or other options must not mix with these in one folder (a merge
+    /// would combine them); resuming (--skip-existing) must also be over the same inputs. --overwrite
+    /// starts afresh.
+    func checkEarlierRun(manifestPath: String, provenance: SegmentManifest.Provenance) throws {
+        guard fileExists(manifestPath), !overwrite else { return }
+        let earlier: SegmentManifest
+        do { earlier = try SegmentManifest.read(manifestPath) } catch {
+            throw FileError.invalidContent(path: manifestPath, reason: "cannot read the earlier run's manifest (\(error)); pass --overwrite to start afresh")
+        }
+        var differences = provenance.differences(from: earlier.provenance)
+        let inputsDiffer = differences.contains { $0.hasPrefix("input list") }
+        if inputsDiffer && !skipExisting {
+            differences.removeAll { $0.hasPrefix("input list") }
+            if differences.isEmpty {
+                printError("note: \(manifestPath) recorded a run over other inputs; it now records this one")
+            }
+        }
+        if !differences.isEmpty {
+            throw FileError.invalidContent(path: manifestPath, reason: "an earlier run wrote this folder with a different "
+                + differences.joined(separator: ", ") + "; use another --out, or --overwrite to redo everything")
+        }
     }
 
     /// Every file one image's results consist of, for `task`.

@@ -1,0 +1,130 @@
+// The record one `segment` process keeps in its output folder: which images its shard holds, which are
+// done or failed and how long each took, and the model and options that made them. A rerun of the same
+// shard checks it was made the same way; `maskscope merge` checks that the shards fit together.
+
+import FileIO
+import Foundation
+
+struct SegmentManifest: Codable, Equatable {
+    static let formatName = "maskscope-segment-manifest/1"
+
+    /// `maskscope-manifest.shard-0002-of-0003.json`: the name sorts by shard and tells the count.
+    static func fileName(index: Int, count: Int) -> String {
+        String(format: "maskscope-manifest.shard-%04d-of-%04d.json", index, count)
+    }
+    static let fileNamePrefix = "maskscope-manifest.shard-"
+
+    struct ShardInfo: Codable, Equatable { var index: Int; var count: Int; var source: String }
+
+    /// What made the results: two shards agree on this or their results must not be merged.
+    struct Provenance: Codable, Equatable {
+        var model: String
+        /// FNV-1a of config.json and preprocessor_config.json, and the weights' size and ends.
+        var modelFingerprint: String
+        var task: String
+        var threshold: Double
+        var maskThreshold: Double
+        var overlapThreshold: Double
+        var maskResize: String
+        var stuffLabels: [Int]
+        var labels: [String]
+        /// All images of the run before sharding, and a fingerprint of their output stems in order.
+        var totalImages: Int
+        var inputsFingerprint: String
+    }
+
+    enum Status: String, Codable { case pending, done, failed }
+
+    struct Entry: Codable, Equatable {
+        /// Position in the whole (unsharded) input list: merge orders results by it.
+        var position: Int
+        var path: String
+        var stem: String
+        var status: Status
+        var seconds: Double?
+        var error: String?
+    }
+
+    var format = SegmentManifest.formatName
+    var shard: ShardInfo
+    var provenance: Provenance
+    var started: String
+    var updated: String
+    var finished: Bool
+    var stoppedBy: String?
+    var images: [Entry]
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
+    }
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+
+    /// Replaces the manifest atomically (it is this shard's own file).
+    func write(to path: String) throws {
+        try AtomicFile.write(try encoded(), to: path, overwrite: .replace)
+    }
+
+    static func read(_ path: String) throws -> SegmentManifest {
+        let manifest = try JSONFile.decode(SegmentManifest.self, path: path, expecting: "a maskscope segment manifest")
+        guard manifest.format == formatName else {
+            throw FileError.invalidContent(path: path, reason: "format '\(manifest.format)' is not \(formatName)")
+        }
+        return manifest
+    }
+}
+
+/// FNV-1a, 64 bits: a fingerprint that tells two inputs apart (not a defence against forgery).
+struct Fingerprint {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    mutating func add(_ text: String) {
+        var text = text + "\u{0}"
+        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+    var hex: String { String(format: "%016llx", value) }
+
+    /// A model folder's fingerprint: both JSON configs in full, the weights' size and first and last MiB
+    /// (hashing hundreds of MB on every start would cost more than it tells).
+    static func model(folder: String, weights: String) throws -> String {
+        var print = Fingerprint()
+        for file in ["config.json", "preprocessor_config.json"] {
+            let mapped = try MappedFile(path: folder + "/" + file)
+            print.add(mapped.bytes)
+        }
+        let mapped = try MappedFile(path: weights)
+        print.add(String(mapped.count))
+        let edge = min(mapped.count, 1 << 20)
+        print.add(UnsafeRawBufferPointer(rebasing: mapped.bytes[0..<edge]))
+        print.add(UnsafeRawBufferPointer(rebasing: mapped.bytes[(mapped.count - edge)...]))
+        return print.hex
+    }
+}
+
+extension SegmentManifest.Provenance {
+    /// The names of the fields that differ, for an error message ("model", "threshold", …).
+    func differences(from other: Self) -> [String] {
+        var names: [String] = []
+        // The path may differ between machines (mounts); the fingerprint may not.
+        if modelFingerprint != other.modelFingerprint { names.append("model (\(other.model), fingerprint \(other.modelFingerprint))") }
+        if task != other.task { names.append("--task (\(other.task))") }
+        if threshold != other.threshold { names.append("--threshold (\(other.threshold))") }
+        if maskThreshold != other.maskThreshold { names.append("--mask-threshold (\(other.maskThreshold))") }
+        if overlapThreshold != other.overlapThreshold { names.append("--overlap-threshold (\(other.overlapThreshold))") }
+        if maskResize != other.maskResize { names.append("--mask-resize (\(other.maskResize))") }
+        if stuffLabels != other.stuffLabels { names.append("stuff classes") }
+        if labels != other.labels { names.append("label list") }
+        if totalImages != other.totalImages || inputsFingerprint != other.inputsFingerprint {
+            names.append("input list (\(other.totalImages) images)")
+        }
+        return names
+    }
+}
