@@ -57,6 +57,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Seeded mutation fuzzer for the file readers; FuzzTests runs it in a child process so a trap is a report.
+        .executableTarget(name: "MaskscopeFuzz", dependencies: ["Imaging", "Safetensors"]),
+
         .target(name: "TestSupport", dependencies: ["TensorCore", "Safetensors"], path: "Tests/TestSupport"),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["MaskscopeFuzz", "TestSupport"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore", "Imaging", "Segmentation"]),
     ]

@@ -41,24 +41,36 @@ public func decodeJPEG(bytes: UnsafeRawBufferPointer, name: String) throws -> RG
     let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
     let channels = isCMYK ? 4 : 3
     let pixelFormat = isCMYK ? TJPF_CMYK : TJPF_RGB
-    var decoded = [UInt8](repeating: 0, count: w * h * channels)
+    // Not zero-filled (a few bytes may claim 2^28 pixels); read only after a decode that wrote every row.
+    var decoded = [UInt8](unsafeUninitializedCapacity: w * h * channels) { _, initialized in initialized = w * h * channels }
     // TJFLAG_ACCURATEDCT is the default for decompression; passed to say so. TJFLAG_LIMITSCANS stops
     // a progressive file after 500 scans: a few hundred bytes of crafted scans would otherwise take
     // minutes to decode (libjpeg-turbo's own fuzzers use it; real encoders write about ten).
     let flags = Int32(TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS)
-    let status = decoded.withUnsafeMutableBufferPointer { out in
-        tjDecompress2(handle, base, size, out.baseAddress, width, width * Int32(channels), height,
-                      Int32(pixelFormat.rawValue), flags)
+    func decompress(_ flags: Int32) -> Int32 {
+        decoded.withUnsafeMutableBufferPointer { out in
+            tjDecompress2(handle, base, size, out.baseAddress, width, width * Int32(channels), height,
+                          Int32(pixelFormat.rawValue), flags)
+        }
     }
-    if status != 0 {
-        // TurboJPEG reports warnings and errors alike as -1, and its error code says "warning"
-        // whenever a warning came first (a truncated stream warns "Premature end of JPEG file",
-        // then fails), so the code cannot be trusted. Pillow decodes files whose only fault is
-        // stray bytes between markers, so that one warning is tolerated; anything else is an error.
+    // TurboJPEG reports warnings and errors alike as -1. Pillow decodes files whose only fault is
+    // stray bytes between markers, so that one warning is tolerated; any other is an error. The
+    // first pass stops at the first warning, so a corrupt stream that claims a huge image is not
+    // decoded (and grey-filled) to the end only to be refused; only the tolerated warning pays
+    // for a second, complete pass.
+    if decompress(flags | Int32(TJFLAG_STOPONWARNING)) != 0 {
         let text = message()
         let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
-        if !(isWarning && text.contains("extraneous bytes before marker")) {
+        guard isWarning && text.contains("extraneous bytes before marker") else {
             throw ImagingError.corruptJPEG(name: name, detail: text)
+        }
+        if decompress(flags) != 0 {
+            // TurboJPEG's error code says "warning" whenever a warning came first (a truncated
+            // stream warns "Premature end of JPEG file", then fails), so only the text is trusted.
+            let text = message()
+            if !(tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && text.contains("extraneous bytes before marker")) {
+                throw ImagingError.corruptJPEG(name: name, detail: text)
+            }
         }
     }
     guard isCMYK else { return RGBImage(unchecked: w, h, decoded) }

@@ -30,7 +30,10 @@ func decodeWithLibpng<Sample: FixedWidthInteger>(
         image.deinitialize(count: 1)
         image.deallocate()
     }
-    var output = [Sample](repeating: 0, count: samples)
+    // Not zero-filled: a 100-byte file may claim 2^28 pixels, and libpng refuses it (missing image
+    // data) before writing most rows, so untouched pages are never committed. On success every
+    // row has been written.
+    var output = [Sample](unsafeUninitializedCapacity: samples) { _, initialized in initialized = samples }
     try png.withUnsafeBytes { memory in
         guard png_image_begin_read_from_memory(image, memory.baseAddress, memory.count) != 0 else {
             throw ImagingError.corruptPNG(name: name, detail: messageOf(image.pointee))

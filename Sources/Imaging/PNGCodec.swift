@@ -184,11 +184,11 @@ public func decodePNG(bytes: UnsafeRawBufferPointer, name: String) throws -> RGB
     }
     let channels = Int(1 + (format & 1) + (format & 2))
     let count = width * height
-    var pixels = [UInt8](repeating: 0, count: count * 3)
     if format & 4 != 0 {
         // Linear formats: 16-bit samples, native byte order.
         let samples = try decodeWithLibpng(prepared, name: name, width: width, height: height, format: format,
                                            components: channels, as: UInt16.self)
+        var pixels = [UInt8](repeating: 0, count: count * 3)
         try samples.withUnsafeBufferPointer { s in
             try pixels.withUnsafeMutableBufferPointer { out in
                 switch header.colorType {
@@ -217,6 +217,7 @@ public func decodePNG(bytes: UnsafeRawBufferPointer, name: String) throws -> RGB
     }
     let decoded = try decodeWithLibpng(prepared, name: name, width: width, height: height, format: format,
                                        components: channels, as: UInt8.self)
+    var pixels = [UInt8](repeating: 0, count: count * 3)
     decoded.withUnsafeBufferPointer { source in
         pixels.withUnsafeMutableBufferPointer { out in
             // 8-bit samples: grey (1), grey+alpha (2), RGB (3), RGBA (4, or 16-bit GA in disguise).
