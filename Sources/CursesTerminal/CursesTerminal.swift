@@ -33,7 +33,10 @@ public final class CursesTerminal {
         // newterm, unlike initscr, returns nil instead of printing its own message and exiting.
         guard let output = fdopen(1, "w"), let input = fdopen(0, "r") else { throw CursesTerminalError.noTerminal }
         TerminalRestore.saveModes()
-        guard newterm(nil, output, input) != nil, mw_stdscr() != nil else { throw CursesTerminalError.unknownTerm(term) }
+        guard newterm(nil, output, input) != nil, mw_stdscr() != nil else {
+            TerminalRestore.restoreModesOnly()
+            throw CursesTerminalError.unknownTerm(term)
+        }
         // Without cursor addressing (TERM=dumb) ncurses can only scroll: refuse before drawing anything.
         guard let address = tigetstr("cup"), Int(bitPattern: address) != -1 else {
             TerminalRestore.restoreModesOnly()
