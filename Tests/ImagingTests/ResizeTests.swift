@@ -14,13 +14,27 @@ import TestSupport
         #expect(firstDifference(resized.pixels, expected) == "equal", "\(c.testDescription)")
     }
 
-    @Test func bilinearOfLargeImageIsDeterministicAcrossThreads() {
-        // Big enough to run in parallel; two runs must agree, and agree with a row-by-row crop.
-        let image = noiseImage(width: 640, height: 480, seed: 9)
-        let a = pillowBilinearResize(image, width: 211, height: 157)
-        let b = pillowBilinearResize(image, width: 211, height: 157)
-        #expect(a == b)
-        #expect(a.width == 211 && a.height == 157)
+    /// Cases big enough for both passes to split rows across workers (PillowResize.parallelRows
+    /// goes parallel at 200,000 multiply-adds and 2 CPUs; 160×120 → 211×157 does 120·211·3·3 =
+    /// 227,880 in the horizontal pass and 157·633·3 = 298,143 in the vertical one).
+    static let parallelCases = ImageManifest.shared.resize.filter { c in
+        let taps = { (inSize: Int, outSize: Int) in 2 * Int((max(Double(inSize) / Double(outSize), 1)).rounded(.up)) + 1 }
+        let horizontal = c.sourceHeight * c.width * taps(c.sourceWidth, c.width) * 3
+        let vertical = c.height * c.width * 3 * taps(c.sourceHeight, c.height)
+        return horizontal >= 200_000 && vertical >= 200_000
+    }
+
+    @Test func parallelResizeEqualsPillowEveryTime() throws {
+        #expect(!Self.parallelCases.isEmpty, "no Pillow fixture is large enough to run the parallel path")
+        for c in Self.parallelCases {
+            let source = try RGBImage(width: c.sourceWidth, height: c.sourceHeight, pixels: fixtureBytes(c.source))
+            let expected = try fixtureBytes(c.expected)
+            // Repeated: a race between workers (overlapping or missed rows) shows up as a run that differs.
+            for run in 0..<20 {
+                let resized = pillowBilinearResize(source, width: c.width, height: c.height)
+                #expect(firstDifference(resized.pixels, expected) == "equal", "\(c.testDescription), run \(run)")
+            }
+        }
     }
 
     @Test func boxDownscaleOfConstantIsConstant() {

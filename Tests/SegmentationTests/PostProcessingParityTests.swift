@@ -152,9 +152,9 @@ struct PostProcessingParityTests {
         }
         let gapTensor = info["tensor_owner_gap"] as? String
         let allowed = gapTensor == nil ? (info["owner_pixels_gap_below_1e-6"] as? Int ?? 0) : 0
-        if let gapTensor {
+        let gaps = try gapTensor.map { try loaded.tensors.floatTensor($0).scalars }
+        if let gaps {
             // Differences only where the winning query's margin is float noise.
-            let gaps = try loaded.tensors.floatTensor(gapTensor).scalars
             let unexplained = zip(zip(ours.map.values, expected.map { max($0, 0) }), gaps).filter { pair, gap in
                 forward[pair.0] != pair.1 && gap >= 1e-6
             }.count
@@ -172,13 +172,21 @@ struct PostProcessingParityTests {
             #expect(ours.queryFates[query] == fateNames[fate["fate"] as! String], "\(name): query \(query)")
             #expect(ours.queryLabels[query] == fate["label_id"] as! Int, "\(name): query \(query) label")
         }
-        // Segments: one per distinct reference id, same label and (first) score.
-        let infos = try #require(info["segments_info"] as? [[String: Any]])
+        // Segments: one per distinct reference id, same label and (first) score. Against the
+        // fresh-id map the segments are the fresh-id ones derived with it (FIXTURES.md, `quirk`).
+        let infos = try #require(info[expectedTensor == nil ? "segments_info" : "segments_info_fresh_ids"] as? [[String: Any]])
         var firstByID: [Int32: [String: Any]] = [:]
         for entry in infos where firstByID[Int32(entry["id"] as! Int)] == nil { firstByID[Int32(entry["id"] as! Int)] = entry }
-        if expectedTensor == nil { #expect(ours.segments.count == firstByID.count, "\(name): segment count") }
+        #expect(ours.segments.count == firstByID.count, "\(name): segment count")
         for segment in ours.segments {
-            guard let theirs = forward[segment.id].flatMap({ firstByID[$0] }) else { continue }
+            guard let theirs = forward[segment.id].flatMap({ firstByID[$0] }) else {
+                // A segment with no counterpart is a failure, unless every one of its pixels is a
+                // near-tie the reference recorded (owner gap below 1e-6): then float noise moved it.
+                let pixels = ours.map.values.indices.filter { ours.map.values[$0] == segment.id }
+                let nearTie = gaps.map { gaps in !pixels.isEmpty && pixels.allSatisfy { gaps[$0] < 1e-6 } } ?? false
+                #expect(nearTie, "\(name): segment \(segment.id) (label \(segment.label), \(pixels.count) pixels) has no counterpart in the reference")
+                continue
+            }
             #expect(segment.label == theirs["label_id"] as! Int, "\(name): segment \(segment.id) label")
             #expect(abs(rounded6(segment.score) - (theirs["score"] as! Double)) <= 1e-6, "\(name): segment \(segment.id) score")
         }
