@@ -7,7 +7,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 ARGS ?=
 REF_VENV ?= ../maskscope-ref-venv
 
-.PHONY: run test build deps bench fixtures
+.PHONY: run test test-slurm build deps bench fixtures
 
 deps:
 	@bash Tools/install-deps.sh
@@ -26,6 +26,12 @@ test: deps
 	swift test --skip-build
 	swift build -c release --product maskscope
 	MASKSCOPE_EXECUTABLE=$(CURDIR)/.build/release/maskscope swift test --skip-build --filter MaskscopeCLITests
+
+# The Slurm recipe run for real: a single-node Slurm (Debian's slurm-wlm, munge) started here, an array
+# of 3 tasks, merge, eval, figures equal to an unsharded run's. Needs root; CI runs it after `test`.
+test-slurm:
+	swift build -c release --product maskscope
+	bash Docs/cluster/test-slurm-local.sh
 
 # Regenerate the committed fixtures with the pinned reference (needs the reference venv).
 fixtures:
