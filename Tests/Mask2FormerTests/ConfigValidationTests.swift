@@ -178,4 +178,19 @@ struct ConfigValidationTests {
         let message = try #require(try configError(#"{"image_std": [NaN, 0.2, 0.2]}"#, name: "preprocessor_config.json"))
         #expect(message.contains("preprocessor_config.json: not valid JSON"), "\(message)")
     }
+
+    @Test("a config that is a FIFO is refused, not waited on; an oversized one is refused before parsing")
+    func notARegularFile() throws {
+        let folder = NSTemporaryDirectory() + "maskscope-config-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fifo = folder + "/config.json"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let message = try #require(loadingError { _ = try Mask2FormerConfig.load(path: fifo) })
+        #expect(message.contains(fifo), "\(message)")
+        let large = folder + "/preprocessor_config.json"
+        try Data(count: (16 << 20) + 1).write(to: URL(fileURLWithPath: large))
+        let tooLarge = try #require(loadingError { _ = try ImageProcessorConfig.load(path: large) })
+        #expect(tooLarge.contains("preprocessor_config.json: 16777217 bytes is too large for a config file"), "\(tooLarge)")
+    }
 }

@@ -45,10 +45,7 @@ public struct ImageProcessorConfig: Sendable, Equatable {
 
     /// Reads preprocessor_config.json with the slow Mask2FormerImageProcessor's defaults and rules.
     public static func load(path: String) throws -> ImageProcessorConfig {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelError.badConfig(file: path, detail: "cannot read the file")
-        }
+        let data = try configFileBytes(path: path)
         do {
             return try JSONDecoder().decode(ImageProcessorConfig.self, from: data)
         } catch let error as ConfigFieldError {

@@ -113,10 +113,7 @@ public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
 
     /// Reads and validates a config.json.
     public static func load(path: String) throws -> Mask2FormerConfig {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelError.badConfig(file: path, detail: "cannot read the file")
-        }
+        let data = try configFileBytes(path: path)
         let config: Mask2FormerConfig
         do {
             config = try JSONDecoder().decode(Mask2FormerConfig.self, from: data)
