@@ -40,9 +40,13 @@ struct SegmentTests {
         // A second run refuses to overwrite; with --overwrite it replaces; --skip-existing resumes.
         let overlay = out + "/photos/a.panoptic.overlay.png"
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: overlay))
-        let again = try runMaskscope(["segment", folder, "--model", model, "--task", "all", "--out", out])
+        let again = try runMaskscope(["segment", folder, "--model", model, "--task", "all", "--out", out, "--threshold", "0.05"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists; pass --overwrite"), "\(again.stderr)")
+        // Other options into the same folder are refused before anything runs: results would mix.
+        let mixed = try runMaskscope(["segment", folder, "--model", model, "--task", "all", "--out", out, "--skip-existing"])
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("an earlier run wrote this folder with a different --threshold (0.05)"), "\(mixed.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: overlay)) == Data([1, 2, 3]))
         let skipping = try runMaskscope(["segment", folder + "/nested", "--model", model, "--task", "all", "--out", out + "/more", "--skip-existing"])
         #expect(skipping.status == 0, "\(skipping.stderr)")
