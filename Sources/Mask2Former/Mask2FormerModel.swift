@@ -43,7 +43,7 @@ public final class Mask2FormerModel: Sendable {
         processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
         let limit = try memoryLimit ?? MemoryLimit.standard()
         self.memoryLimit = limit
-        let weights = WeightLoader(file: try SafetensorsFile(path: location.weightsPath))
+        let weights = WeightLoader(file: try openWeightFile(path: location.weightsPath))
         do { fileWeightBytes = try weights.floatBytes } catch {
             throw ModelError.unsupported(file: location.weightsPath, detail: "tensor sizes beyond what memory can address; the header is corrupt")
         }
