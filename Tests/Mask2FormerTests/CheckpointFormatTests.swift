@@ -109,3 +109,15 @@ struct CheckpointFormatTests {
         #expect(message.contains("snapshots/aaaa1111: missing model.safetensors or pytorch_model.bin"), "\(message)")
     }
 }
+
+@Suite("Weight files opened by content")
+struct WeightFileFormatTests {
+    @Test("zip → torch, pickle → detectron2, else safetensors; a detectron2 file as --model says it is not loadable yet")
+    func dispatch() throws {
+        #expect(try openWeightFile(path: tinyW7("pytorch_model.bin")).formatName.contains("PyTorch zip"))
+        #expect(try openWeightFile(path: fixturePath("torch/detectron2-p2.pkl")).formatName == "detectron2 pickle")
+        #expect(try openWeightFile(path: tinyW7("model.safetensors")).formatName == "safetensors")
+        let message = try #require(loadingError { _ = try CheckpointLocation.resolve(fixturePath("torch/detectron2-p2.pkl")) })
+        #expect(message.contains("detectron2 .pkl/.pth checkpoints are not loadable yet"), "\(message)")
+    }
+}

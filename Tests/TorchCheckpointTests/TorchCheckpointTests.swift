@@ -141,3 +141,46 @@ struct TorchCheckpointTests {
         #expect(failure { _ = try TorchCheckpointFile(path: scratch) }?.contains("beyond the end of the file") == true)
     }
 }
+
+@Suite("detectron2 checkpoints")
+struct DetectronCheckpointTests {
+    @Test("numpy arrays of a detectron2 pickle load as data, whichever protocol and numpy wrote them",
+          arguments: ["detectron2-p2.pkl", "detectron2-p4.pkl", "detectron2-p2-numpy1.pkl"])
+    func arrays(_ file: String) throws {
+        let checkpoint = try DetectronCheckpointFile(path: fixturePath("torch/" + file))
+        let expected = try SafetensorsFile(path: fixturePath("torch/detectron2-expected.safetensors"))
+        #expect(Set(checkpoint.names) == Set(expected.names))
+        for name in checkpoint.names {
+            #expect(checkpoint.entries[name]?.shape == expected.entries[name]?.shape, "\(name)")
+            if expected.entries[name]?.dtype == .i64 {
+                #expect(try checkpoint.integerValues(name) == expected.integerValues(name), "\(name)")
+            } else {
+                #expect(try checkpoint.floatTensor(name).scalars == expected.floatTensor(name).scalars, "\(name)")
+            }
+        }
+        #expect(checkpoint.entries["backbone.bn1.num_batches_tracked"]?.shape == [])
+    }
+
+    @Test("a pickle that calls os.system is refused by name and nothing runs")
+    func maliciousPickle() throws {
+        let marker = "/tmp/maskscope-pickle-ran"
+        try? FileManager.default.removeItem(atPath: marker)
+        let message = try #require(failure { _ = try DetectronCheckpointFile(path: fixturePath("torch/malicious-os-system.pkl")) })
+        #expect(message.contains("'posix.system'"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test("an array whose bytes disagree with its shape is named")
+    func wrongLength() throws {
+        // Shrink the first array's shape field: (8, 3, 4, 4) → (8, 3, 4, 3), the bytes unchanged.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixturePath("torch/detectron2-p4.pkl"))))
+        let shape: [UInt8] = [0x4B, 8, 0x4B, 3, 0x4B, 4, 0x4B, 4]
+        let at = try #require((0..<(bytes.count - shape.count)).first { Array(bytes[$0..<($0 + shape.count)]) == shape })
+        bytes[at + 7] = 3
+        let scratch = NSTemporaryDirectory() + "maskscope-d2-\(UUID().uuidString).pkl"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch))
+        let message = failure { _ = try DetectronCheckpointFile(path: scratch) }
+        #expect(message?.contains("'backbone.patch_embed.proj.weight' is f4 [8, 3, 4, 3] = 288 elements but holds 1536 bytes") == true, "\(message ?? "")")
+    }
+}

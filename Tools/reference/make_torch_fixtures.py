@@ -7,7 +7,11 @@
 2. torch/views-p{2,4,5}.bin: tensors torch saves as views of shared storages (transposed, sliced with
    an offset, F16/BF16/I64, a 0-d scalar, an empty tensor) in each protocol torch writes, and
    torch/views-expected.safetensors with the same values made contiguous.
-3. torch/malicious-os-system.bin: a torch-layout zip whose data.pkl calls os.system (it would create
+3. torch/detectron2-p{2,4}.pkl: what detectron2's Checkpointer and the MODEL_ZOO files hold, a pickle
+   of {"model": {name: numpy array}, "__author__": …} (protocol 2 spells bytes as _codecs.encode),
+   and torch/detectron2-expected.safetensors with the same arrays.
+   torch/malicious-os-system.pkl: a bare pickle calling os.system.
+4. torch/malicious-os-system.bin: a torch-layout zip whose data.pkl calls os.system (it would create
    /tmp/maskscope-pickle-ran). Written with zipfile, never loaded here.
 
 Run from the repository root with the reference venv:
@@ -22,6 +26,7 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
@@ -81,6 +86,18 @@ def malicious(path: Path) -> None:
             archive.writestr(info, data)
 
 
+def detectron2_model() -> dict:
+    rng = np.random.default_rng(20240614)
+    return {
+        "backbone.patch_embed.proj.weight": rng.standard_normal((8, 3, 4, 4)).astype(np.float32),
+        "backbone.layers.0.blocks.0.attn.relative_position_bias_table": rng.standard_normal((169, 2)).astype(np.float64),
+        "backbone.layers.0.blocks.0.attn.relative_position_index": rng.integers(0, 169, (49, 49), dtype=np.int64),
+        "sem_seg_head.predictor.query_feat.weight": rng.standard_normal((5, 8)).astype(np.float16),
+        "criterion.empty_weight": np.ones(4, dtype=np.float32),
+        "backbone.bn1.num_batches_tracked": np.array(7, dtype=np.int64),
+    }
+
+
 def main() -> int:
     torch.manual_seed(0)
     state = load_file(FIXTURES / "models" / "tiny-w7" / "model.safetensors")
@@ -93,8 +110,17 @@ def main() -> int:
         save_bin(tensors, out / f"views-p{protocol}.bin", protocol)
     save_file({k: v.contiguous() for k, v in tensors.items()}, out / "views-expected.safetensors")
     malicious(out / "malicious-os-system.bin")
+    arrays = detectron2_model()
+    for protocol in (2, 4):
+        with open(out / f"detectron2-p{protocol}.pkl", "wb") as f:
+            pickle.dump({"model": arrays, "__author__": "maskscope-fixture", "matching_heuristics": True}, f, protocol=protocol)
+    # The MODEL_ZOO files were written by numpy 1.x, whose module is numpy.core (numpy 2 writes numpy._core).
+    p2 = (out / "detectron2-p2.pkl").read_bytes()
+    (out / "detectron2-p2-numpy1.pkl").write_bytes(p2.replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n"))
+    save_file({k: torch.from_numpy(np.array(v, order="C")) for k, v in arrays.items()}, out / "detectron2-expected.safetensors")
+    (out / "malicious-os-system.pkl").write_bytes(pickle.dumps({"model": {"weight": RunsCommand()}}, protocol=2))
     write_manifest(FIXTURES)
-    print(f"torch {torch.__version__}: wrote pytorch_model.bin, views-p2/4/5.bin, views-expected.safetensors, malicious-os-system.bin")
+    print(f"torch {torch.__version__}, numpy {np.__version__}: wrote pytorch_model.bin and Tests/Fixtures/torch/")
     return 0
 
 

@@ -39,6 +39,13 @@ public struct CheckpointLocation: Sendable, Equatable {
             try location.checkFiles()
             return location
         }
+        if fileExists(model) {
+            // detectron2's model_final_<hash>.pkl: DetectronCheckpointFile reads its arrays, but the
+            // architecture inferred from their shapes and the name mapping are still to do (issue 14).
+            throw ModelError.unsupported(
+                file: model, detail: "--model takes a checkpoint folder or a cached hub repo id; detectron2 .pkl/.pth checkpoints are not loadable yet: "
+                    + "convert one with transformers' convert_mask2former_original_pytorch_checkpoint_to_pytorch.py")
+        }
         guard isHubRepoID(model) else {
             throw ModelError.checkpointNotFound(model, detail: "no such folder, and it is not a hub repo id of the form org/name")
         }

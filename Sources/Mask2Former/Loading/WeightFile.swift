@@ -32,15 +32,22 @@ extension TorchCheckpointFile: WeightFile {
     public var tensors: [String: WeightInfo] { entries.mapValues { WeightInfo(dtype: $0.dtype, shape: $0.shape) } }
 }
 
+extension DetectronCheckpointFile: WeightFile {
+    public var formatName: String { "detectron2 pickle" }
+    public var tensors: [String: WeightInfo] { entries.mapValues { WeightInfo(dtype: $0.dtype, shape: $0.shape) } }
+}
+
 /// Opens a weights file by its content: a zip is torch.save's format, a bare pickle is refused with
-/// what to do, anything else is read as safetensors (whose reader names what is wrong).
+/// what to do, a pickle is read as a detectron2 checkpoint, anything else is read as safetensors (whose reader names what is wrong).
 public func openWeightFile(path: String) throws -> any WeightFile {
     let head = try MappedFile(path: path)
     let prefix = Array(head.bytes.prefix(4))
     if prefix == [0x50, 0x4B, 0x03, 0x04] { return try TorchCheckpointFile(path: path) }
-    if prefix.first == 0x80 {
+    // torch.save before PyTorch 1.6 starts with its magic number as a LONG1 of 10 bytes.
+    if prefix == [0x80, 0x02, 0x8A, 0x0A] {
         throw ModelError.unsupported(
-            file: path, detail: "a bare pickle (torch.save before PyTorch 1.6, or a pickle.dump), which maskscope does not read; re-save it with a current torch.save or as safetensors")
+            file: path, detail: "torch.save's legacy format (PyTorch before 1.6), which maskscope does not read; re-save it with a current torch.save or as safetensors")
     }
+    if prefix.first == 0x80 { return try DetectronCheckpointFile(path: path) }
     return try SafetensorsFile(path: path)
 }
