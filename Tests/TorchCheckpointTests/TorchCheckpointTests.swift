@@ -184,3 +184,59 @@ struct DetectronCheckpointTests {
         #expect(message?.contains("'backbone.patch_embed.proj.weight' is f4 [8, 3, 4, 3] = 288 elements but holds 1536 bytes") == true, "\(message ?? "")")
     }
 }
+
+/// Rewrites an archive's members as zip64 does for files over 4 GiB: every 32-bit size and offset
+/// 0xFFFFFFFF with the real value in the zip64 extra field, and the zip64 end records.
+func zip64Copy(of archive: ZipArchive) -> [UInt8] {
+    var out: [UInt8] = []
+    func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+    var offsets: [Int] = []
+    for name in archive.names {
+        guard let member = archive.members[name] else { continue }
+        offsets.append(out.count)
+        put(UInt32(0x0403_4b50)); put(UInt16(45)); put(UInt16(0)); put(UInt16(0)); put(UInt32(0))
+        put(member.crc32); put(UInt32(member.dataRange.count)); put(UInt32(member.dataRange.count))
+        put(UInt16(name.utf8.count)); put(UInt16(0))
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: archive.data(of: member))
+    }
+    let directory = out.count
+    for (name, offset) in zip(archive.names, offsets) {
+        guard let member = archive.members[name] else { continue }
+        put(UInt32(0x0201_4b50)); put(UInt16(45)); put(UInt16(45)); put(UInt16(0)); put(UInt16(0)); put(UInt32(0))
+        put(member.crc32); put(UInt32.max); put(UInt32.max)
+        put(UInt16(name.utf8.count)); put(UInt16(28)); put(UInt16(0)); put(UInt16(0)); put(UInt16(0)); put(UInt32(0)); put(UInt32.max)
+        out.append(contentsOf: name.utf8)
+        put(UInt16(1)); put(UInt16(24)); put(UInt64(member.dataRange.count)); put(UInt64(member.dataRange.count)); put(UInt64(offset))
+    }
+    let directorySize = out.count - directory, record = out.count
+    put(UInt32(0x0606_4b50)); put(UInt64(44)); put(UInt16(45)); put(UInt16(45)); put(UInt32(0)); put(UInt32(0))
+    put(UInt64(archive.names.count)); put(UInt64(archive.names.count)); put(UInt64(directorySize)); put(UInt64(directory))
+    put(UInt32(0x0706_4b50)); put(UInt32(0)); put(UInt64(record)); put(UInt32(1))
+    put(UInt32(0x0605_4b50)); put(UInt16(0)); put(UInt16(0)); put(UInt16.max); put(UInt16.max); put(UInt32.max); put(UInt32.max); put(UInt16(0))
+    return out
+}
+
+@Suite("zip64 archives")
+struct Zip64Tests {
+    @Test("a checkpoint with zip64 sizes and end records reads the same tensors")
+    func zip64() throws {
+        let original = try ZipArchive(path: fixturePath("torch/views-p2.bin"))
+        let scratch = NSTemporaryDirectory() + "maskscope-zip64-\(UUID().uuidString).bin"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let bytes = zip64Copy(of: original)
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch))
+        let copy = try TorchCheckpointFile(path: scratch), reference = try TorchCheckpointFile(path: fixturePath("torch/views-p2.bin"))
+        #expect(copy.names == reference.names)
+        for name in reference.names where name != "index" {
+            #expect(try copy.floatTensor(name).scalars == reference.floatTensor(name).scalars, "\(name)")
+        }
+        // A zip64 record pointing beyond the file is named, not followed.
+        var broken = bytes
+        let locator = bytes.count - 22 - 20
+        broken.replaceSubrange((locator + 8)..<(locator + 16), with: [0, 0, 0, 0, 0, 0, 0, 0x10])
+        try Data(broken).write(to: URL(fileURLWithPath: scratch))
+        let message = failure { _ = try TorchCheckpointFile(path: scratch) }
+        #expect(message?.contains("where there is no zip64 record") == true, "\(message ?? "")")
+    }
+}
