@@ -60,7 +60,7 @@ let package = Package(
             ]),
 
         // Seeded mutation fuzzer for the file readers; FuzzTests runs it in a child process so a trap is a report.
-        .executableTarget(name: "MaskscopeFuzz", dependencies: ["Imaging", "Safetensors"]),
+        .executableTarget(name: "MaskscopeFuzz", dependencies: ["Imaging", "Safetensors", "TorchCheckpoint"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Safetensors"], path: "Tests/TestSupport"),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
