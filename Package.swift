@@ -40,8 +40,10 @@ let package = Package(
         .target(name: "FileIO"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: vectorCode),
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
+        // PyTorch checkpoints: torch's zip format and a restricted unpickler that never runs code.
+        .target(name: "TorchCheckpoint", dependencies: ["TensorCore", "Safetensors", "FileIO"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "FileIO"], swiftSettings: vectorCode),
-        .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "Imaging", "FileIO"], swiftSettings: vectorCode),
+        .target(name: "Mask2Former", dependencies: ["TensorCore", "Safetensors", "TorchCheckpoint", "Imaging", "FileIO"], swiftSettings: vectorCode),
         .target(name: "Segmentation", dependencies: ["Mask2Former", "Imaging", "TensorCore", "FileIO"],
                 // The label catalogues are compiled in (DatasetCatalog+Data.swift), not bundled.
                 exclude: ["Datasets"], swiftSettings: vectorCode),
@@ -58,12 +60,13 @@ let package = Package(
             ]),
 
         // Seeded mutation fuzzer for the file readers; FuzzTests runs it in a child process so a trap is a report.
-        .executableTarget(name: "MaskscopeFuzz", dependencies: ["Imaging", "Safetensors"]),
+        .executableTarget(name: "MaskscopeFuzz", dependencies: ["Imaging", "Safetensors", "TorchCheckpoint"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore", "Safetensors"], path: "Tests/TestSupport"),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
+        .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "Safetensors", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),

@@ -23,6 +23,8 @@ public final class Mask2FormerModel: Sendable {
     public let config: Mask2FormerConfig
     public let processorConfig: ImageProcessorConfig
     public let location: CheckpointLocation
+    /// The weights file's format, as `maskscope inspect` names it.
+    public let weightsFormat: String
     /// Every parameter read, in load order (what `maskscope inspect` lists).
     public let parameters: [ParameterRecord]
     let backbone: SwinBackbone
@@ -43,7 +45,9 @@ public final class Mask2FormerModel: Sendable {
         processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
         let limit = try memoryLimit ?? MemoryLimit.standard()
         self.memoryLimit = limit
-        let weights = WeightLoader(file: try SafetensorsFile(path: location.weightsPath))
+        let weightFile = try openWeightFile(path: location.weightsPath)
+        weightsFormat = weightFile.formatName
+        let weights = WeightLoader(file: weightFile)
         do { fileWeightBytes = try weights.floatBytes } catch {
             throw ModelError.unsupported(file: location.weightsPath, detail: "tensor sizes beyond what memory can address; the header is corrupt")
         }

@@ -5,15 +5,17 @@ import Glibc
 #endif
 import Imaging
 import Safetensors
+import TorchCheckpoint
 
 enum FuzzTarget: String, CaseIterable {
-    case png, jpeg, label, safetensors
+    case png, jpeg, label, safetensors, torch, detectron2
 
     var format: FuzzFormat {
         switch self {
         case .png, .label: return .png
         case .jpeg: return .jpeg
         case .safetensors: return .safetensors
+        case .torch, .detectron2: return .pickle
         }
     }
 
@@ -36,6 +38,14 @@ enum FuzzTarget: String, CaseIterable {
                     let entry = try file.entry(name)
                     if entry.dtype.isFloatingPoint { _ = try file.floatTensor(name) } else { _ = try file.integerValues(name) }
                 }
+            case .torch:
+                try writeScratch(input, scratchFile)
+                let file = try TorchCheckpointFile(path: scratchFile)
+                for name in file.names { _ = try? file.floatTensor(name); _ = try? file.integerValues(name) }
+            case .detectron2:
+                try writeScratch(input, scratchFile)
+                let file = try DetectronCheckpointFile(path: scratchFile)
+                for name in file.names { _ = try? file.floatTensor(name); _ = try? file.integerValues(name) }
             }
             return true
         } catch {

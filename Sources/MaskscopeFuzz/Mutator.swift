@@ -22,7 +22,8 @@ struct FuzzRandom {
 
 /// The kind of file being mutated: each has structure-aware edits on top of the byte-level ones.
 enum FuzzFormat {
-    case png, jpeg, safetensors
+    /// Pickles and torch's zip: byte-level mutations only (the zip's CRC is checked on data.pkl alone).
+    case png, jpeg, safetensors, pickle
 }
 
 let interestingBytes: [UInt8] = [0, 0xFF, 0x7F, 0x80, 1, 0xFE]
@@ -56,6 +57,7 @@ struct Mutator {
             case .png: if mutatePNGChunk(&bytes, &random) { return }
             case .jpeg: if mutateJPEGSegment(&bytes, &random) { return }
             case .safetensors: if mutateSafetensorsHeader(&bytes, &random) { return }
+            case .pickle: break
             }
         }
         mutateBytes(&bytes, &random)

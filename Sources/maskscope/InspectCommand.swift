@@ -24,6 +24,8 @@ struct InspectCommand: ParsableCommand {
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
             lines.append("folder            \(loaded.location.folder)")
+            lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
+            if let note = loaded.location.note { lines.append("snapshot          \(note)") }
             lines.append("backbone          Swin embed_dim \(swin.embedDim), depths \(swin.depths), heads \(swin.numHeads), window \(swin.windowSize), patch \(swin.patchSize)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")

@@ -31,6 +31,9 @@ struct ModelOptions: ParsableArguments {
 
     /// `--model`, else MASKSCOPE_MODEL, else the model shipped in Models/.
     func load() throws -> Mask2FormerModel {
-        try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit)
+        let loaded = try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit)
+        // Weights from a snapshot refs/main does not name (HF cache): say so, as transformers does not.
+        if let note = loaded.location.note { printError("note: \(note)") }
+        return loaded
     }
 }

@@ -41,6 +41,9 @@ func seedFiles(for reader: String, scratch: String) throws -> [String] {
     case "label":
         return ["grey8.png", "grey16.png", "grey16_interlaced.png", "grey16_pil.png"].map { imaging + "/" + $0 }
             + (0..<4).map { fixturePath("eval/pred/test-00000\($0).semantic.png") }
+    case "torch": return ["views-p2.bin", "views-p4.bin", "views-p5.bin", "malicious-os-system.bin"].map { fixturePath("torch/" + $0) }
+    case "detectron2":
+        return ["detectron2-p2.pkl", "detectron2-p4.pkl", "malicious-os-system.pkl"].map { fixturePath("torch/" + $0) }
     default:
         return try safetensorsSeeds(scratch: scratch)
     }
@@ -89,6 +92,8 @@ struct ReaderFuzzTests {
         FuzzCampaign(reader: "jpeg", iterations: 20000 * scale),
         FuzzCampaign(reader: "label", iterations: 15000 * scale),
         FuzzCampaign(reader: "safetensors", iterations: 15000 * scale),
+        FuzzCampaign(reader: "torch", iterations: 10000 * scale),
+        FuzzCampaign(reader: "detectron2", iterations: 5000 * scale),
     ])
     func mutatedInputsDecodeOrThrow(_ campaign: FuzzCampaign) throws {
         let scratch = NSTemporaryDirectory() + "maskscope-fuzz-\(campaign.reader)-\(UUID().uuidString)"

@@ -6,8 +6,8 @@
 #   PYTHON=python3.11 Tools/reference/setup-venv.sh    # interpreter used to create it (>= 3.10)
 #
 # Idempotent: a stamp file inside the venv records the sha256 of requirements.txt; when it matches,
-# nothing is installed. torch's "+cpu" build comes from the PyTorch CPU wheel index (about 1.2 GB
-# less than the default CUDA build); everything else from PyPI.
+# nothing is installed. Everything comes from PyPI: the PyTorch wheel index is not reachable from
+# fresh machines here, and pip retrying it made this script hang.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,9 +28,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
     "$python" -m venv "$venv"
 fi
 
-"$venv/bin/python" -m pip install \
-    --extra-index-url https://download.pytorch.org/whl/cpu \
-    -r "$requirements"
+"$venv/bin/python" -m pip install -r "$requirements"
 "$venv/bin/python" - <<'EOF'
 import torch, transformers, PIL, safetensors, numpy, scipy
 print(f"setup-venv: torch {torch.__version__}, transformers {transformers.__version__}, "

@@ -1,5 +1,6 @@
-// Where a model's three files are: a folder given by path, or a hub repo id in the local
-// Hugging Face cache. Nothing is ever downloaded.
+// Where a model's files are: a folder given by path, or a hub repo id in the local Hugging Face
+// cache laid out as huggingface_hub leaves it (refs/<name> → snapshots/<commit>/ → blobs). Nothing
+// is ever downloaded.
 
 import FileIO
 import Foundation
@@ -7,15 +8,28 @@ import Foundation
 public struct CheckpointLocation: Sendable, Equatable {
     /// What the user typed (a path or `org/name`).
     public var name: String
+    /// The folder holding config.json and preprocessor_config.json.
     public var folder: String
+    /// The weights file: in `folder`, or in another snapshot of the same cached repo.
+    public var weightsPath: String
+    /// Said to the user when the weights come from a snapshot other than `refs/main`'s.
+    public var note: String?
 
     public var configPath: String { folder + "/config.json" }
     public var preprocessorConfigPath: String { folder + "/preprocessor_config.json" }
-    public var weightsPath: String { folder + "/model.safetensors" }
 
-    public init(name: String, folder: String) {
+    /// Weight files maskscope reads, in the order it prefers them (transformers' order).
+    public static let weightFileNames = ["model.safetensors", "pytorch_model.bin"]
+
+    public init(name: String, folder: String, weightsPath: String? = nil, note: String? = nil) {
         self.name = name
         self.folder = folder
+        self.weightsPath = weightsPath ?? Self.weightsFile(in: folder) ?? folder + "/model.safetensors"
+        self.note = note
+    }
+
+    static func weightsFile(in folder: String) -> String? {
+        weightFileNames.map { folder + "/" + $0 }.first(where: fileExists)
     }
 
     /// Resolves `--model`: an existing folder wins; otherwise `org/name` is looked up in the HF cache.
@@ -25,18 +39,24 @@ public struct CheckpointLocation: Sendable, Equatable {
             try location.checkFiles()
             return location
         }
+        if fileExists(model) {
+            // detectron2's model_final_<hash>.pkl: DetectronCheckpointFile reads its arrays, but the
+            // architecture inferred from their shapes and the name mapping are still to do (issue 14).
+            throw ModelError.unsupported(
+                file: model, detail: "--model takes a checkpoint folder or a cached hub repo id; detectron2 .pkl/.pth checkpoints are not loadable yet: "
+                    + "convert one with transformers' convert_mask2former_original_pytorch_checkpoint_to_pytorch.py")
+        }
         guard isHubRepoID(model) else {
             throw ModelError.checkpointNotFound(model, detail: "no such folder, and it is not a hub repo id of the form org/name")
         }
         let cache = hubCacheDirectory(environment: environment)
         let repoFolder = cache + "/models--" + model.replacingOccurrences(of: "/", with: "--")
-        guard let snapshot = snapshotFolder(repoFolder: repoFolder) else {
+        guard let location = HubCacheRepo(folder: repoFolder).location(name: model) else {
             throw ModelError.checkpointNotFound(
                 model, detail: "no folder of that name and not in the Hugging Face cache (looked in \(repoFolder)/snapshots); "
                     + "maskscope never downloads: fetch it with `hf download \(model)` (or `huggingface-cli download \(model)`), "
                     + "or pass a folder holding config.json, preprocessor_config.json and model.safetensors")
         }
-        let location = CheckpointLocation(name: model, folder: snapshot)
         try location.checkFiles()
         return location
     }
@@ -46,12 +66,7 @@ public struct CheckpointLocation: Sendable, Equatable {
             throw ModelError.missingFile(folder: folder, file: file)
         }
         if !fileExists(weightsPath) {
-            if fileExists(folder + "/pytorch_model.bin") {
-                throw ModelError.unsupported(
-                    file: folder + "/pytorch_model.bin",
-                    detail: "only PyTorch pickle weights are here; maskscope reads model.safetensors (convert with transformers: model.save_pretrained(folder, safe_serialization=True))")
-            }
-            throw ModelError.missingFile(folder: folder, file: "model.safetensors")
+            throw ModelError.missingFile(folder: folder, file: "model.safetensors or pytorch_model.bin")
         }
     }
 
@@ -68,22 +83,5 @@ public struct CheckpointLocation: Sendable, Equatable {
         guard parts.count == 2 else { return false }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         return parts.allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && $0.unicodeScalars.allSatisfy(allowed.contains) }
-    }
-
-    /// The snapshot `refs/main` names; failing that, the newest snapshot that has a config.json.
-    static func snapshotFolder(repoFolder: String) -> String? {
-        let snapshots = repoFolder + "/snapshots"
-        if let reference = try? String(contentsOfFile: repoFolder + "/refs/main", encoding: .utf8) {
-            let folder = snapshots + "/" + reference.trimmingCharacters(in: .whitespacesAndNewlines)
-            if fileExists(folder + "/config.json") { return folder }
-        }
-        let manager = FileManager.default
-        guard let names = try? manager.contentsOfDirectory(atPath: snapshots) else { return nil }
-        let candidates = names.map { snapshots + "/" + $0 }.filter { fileExists($0 + "/config.json") }
-        return candidates.max { a, b in
-            let dateA = (try? manager.attributesOfItem(atPath: a)[.modificationDate] as? Date) ?? .distantPast
-            let dateB = (try? manager.attributesOfItem(atPath: b)[.modificationDate] as? Date) ?? .distantPast
-            return dateA < dateB
-        }
     }
 }

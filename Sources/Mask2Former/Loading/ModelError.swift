@@ -22,7 +22,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .checkpointNotFound(let model, let detail):
             return "model '\(model)' not found: \(detail)"
         case .missingFile(let folder, let file):
-            return "\(folder): missing \(file); a model folder needs config.json, preprocessor_config.json and model.safetensors"
+            return "\(folder): missing \(file); a model folder needs config.json, preprocessor_config.json and model.safetensors (or pytorch_model.bin)"
         case .badConfig(let file, let detail):
             return "\(file): \(detail)"
         case .unsupported(let file, let detail):

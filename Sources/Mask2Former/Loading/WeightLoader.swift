@@ -16,7 +16,8 @@ public struct ParameterRecord: Sendable, Equatable {
 }
 
 public final class WeightLoader {
-    let file: SafetensorsFile
+    let file: any WeightFile
+    let tensors: [String: WeightInfo]
     /// Canonical (4.x) name → the name in the file.
     let fileNames: [String: String]
     private var used: Set<String> = []
@@ -26,7 +27,7 @@ public final class WeightLoader {
     public var floatBytes: Int {
         get throws(SizeOverflow) {
             var total = 0
-            for entry in file.entries.values where entry.dtype.isFloatingPoint {
+            for entry in tensors.values where entry.dtype?.isFloatingPoint == true {
                 var elements = 1
                 for size in entry.shape { elements = try checkedProduct(elements, size) }
                 total = try checkedSum(total, try checkedProduct(elements, MemoryLayout<Float>.size))
@@ -35,10 +36,11 @@ public final class WeightLoader {
         }
     }
 
-    public init(file: SafetensorsFile) {
+    public init(file: any WeightFile) {
         self.file = file
+        tensors = file.tensors
         var names: [String: String] = [:]
-        for name in file.entries.keys { names[CheckpointKeyRules.canonicalName(name)] = name }
+        for name in tensors.keys { names[CheckpointKeyRules.canonicalName(name)] = name }
         fileNames = names
     }
 
@@ -46,18 +48,18 @@ public final class WeightLoader {
 
     /// A float tensor with exactly `shape`, by its 4.x name.
     public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
-        guard let fileName = fileNames[name], let entry = file.entries[fileName] else {
+        guard let fileName = fileNames[name], let entry = tensors[fileName] else {
             throw ModelError.missingTensor(file: path, tensor: name, expectedShape: shape)
         }
         guard entry.shape == shape else {
             throw ModelError.wrongShape(file: path, tensor: fileName, shape: entry.shape, expectedShape: shape)
         }
-        guard entry.dtype.isFloatingPoint else {
+        guard let dtype = entry.dtype, dtype.isFloatingPoint else {
             throw ModelError.unsupported(
-                file: path, detail: "tensor '\(fileName)' is \(entry.dtype.rawValue); weights must be F32, F16 or BF16")
+                file: path, detail: "tensor '\(fileName)' is \(entry.dtype?.rawValue ?? "of a type maskscope cannot read"); weights must be F32, F16 or BF16")
         }
         used.insert(name)
-        records.append(ParameterRecord(name: name, fileName: fileName, shape: shape, dtype: entry.dtype.rawValue))
+        records.append(ParameterRecord(name: name, fileName: fileName, shape: shape, dtype: dtype.rawValue))
         let tensor = try file.floatTensor(fileName)
         if let index = tensor.withUnsafeBufferPointer(firstNonFinite) {
             throw ModelError.nonFiniteWeight(file: path, tensor: fileName, index: index, count: tensor.count, value: tensor.scalars[index])
