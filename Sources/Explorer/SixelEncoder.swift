@@ -2,8 +2,8 @@
 // Windows Terminal draw). A sixel is one column of six pixels in one colour register; an image is
 // bands of six rows, each band one pass per colour with run-length repeats. Terminals have a fixed
 // number of registers (xterm as a VT340: 16), so the palette is chosen per picture by median cut
-// over a 5-bit-per-channel histogram. Measured against libchafa in ../../Docs/ARCHITECTURE.md terms:
-// see `maskscope bench --redraw --graphics sixel`.
+// over a 5-bit-per-channel histogram. Cost: `maskscope bench IMAGE --redraw --graphics sixel`
+// (a 1546×1160 picture took ~45–65 ms to encode on a shared 2-core EPYC, release build).
 
 import Imaging
 
