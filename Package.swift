@@ -74,6 +74,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["MaskscopeFuzz", "TestSupport"]),
+        // The terminal probe's I/O against scripted terminals on a pseudo-terminal.
+        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "Explorer"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
         .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore", "Imaging", "Segmentation"]),
     ]

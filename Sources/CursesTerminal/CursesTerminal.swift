@@ -22,10 +22,15 @@ public final class CursesTerminal {
     private var previousRegion = (column: 0, row: 0, columns: 0, rows: 0)
     private var pairs: [Int64: Int32] = [:]
     private var encoder: CellEncoder
+    /// A pixel protocol draws the picture (GraphicsSetup); half-blocks otherwise.
+    public private(set) var graphics: GraphicsSetup
+    private var previousPicture: RGBImage?
+    private var pictureOnScreen = false
 
     /// Starts curses on the terminal named by TERM; call `restore()` (also done on signals) before
     /// exiting. Throws, with the terminal untouched, where curses cannot run there.
-    public init(environment: [String: String]) throws {
+    public init(environment: [String: String], graphics: GraphicsSetup = .halfBlocks) throws {
+        self.graphics = graphics
         setlocale(LC_ALL, "")
         utf8 = String(cString: mw_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         let term = environment["TERM"] ?? ""
@@ -70,6 +75,14 @@ public final class CursesTerminal {
         wtimeout(mw_stdscr(), 50)   // poll: inference results arrive while no key is pressed
         capability = ColorCapability.detect(environment: environment, terminfoColors: monochrome ? 8 : Int(mw_colors()))
         encoder = CellEncoder(capability: capability, utf8: utf8)
+        if monochrome { self.graphics = .halfBlocks }
+    }
+
+    /// After a resize: the font may have changed with the window, so the cell size is read again
+    /// (TIOCGWINSZ; the probe's answer stays when the kernel has none).
+    public func rereadCellSize() -> GraphicsSetup {
+        if graphics.protocolInUse != .halfblocks, let cell = TerminalProbe.kernelCellSize() { graphics.cellPixels = cell }
+        return graphics
     }
 
     public var size: (columns: Int, rows: Int) { (Int(getmaxx(mw_stdscr())), Int(getmaxy(mw_stdscr()))) }
@@ -83,10 +96,16 @@ public final class CursesTerminal {
     /// Writes the cells of `frame` that changed since the last one.
     public func present(_ frame: ComposedFrame) {
         let grid = frame.grid
-        // Monochrome: the composer drew the picture as characters, so ncurses owns every cell.
-        let region = monochrome ? (column: 0, row: 0, columns: 0, rows: 0) : frame.imageRegion
+        let picture = graphics.pixelCell == nil || monochrome ? nil : frame.picture
+        // Leaving pixel mode (the help box covers the picture) or moving the picture: the old one goes.
+        if pictureOnScreen && (picture == nil || previousRegion != frame.imageRegion) { removePicture() }
+        // Monochrome: the composer drew the picture as characters, so ncurses owns every cell; with a
+        // pixel protocol the picture's cells are blanks that ncurses owns and the picture goes over them.
+        let region = monochrome || picture != nil ? (column: 0, row: 0, columns: 0, rows: 0) : frame.imageRegion
         // ncurses never knew about the old picture cells: when the region moves, repaint everything.
-        if previousRegion != region { invalidate() }
+        // Switching between pixels and half-blocks too: ncurses never knew what the other one drew.
+        if previousRegion != frame.imageRegion || (picture != nil) != (previousPicture != nil) { invalidate() }
+        let fullRepaint = previous == nil
         let changed = grid.changedPositions(since: previous)
         func inRegion(_ c: Int, _ r: Int) -> Bool {
             c >= region.column && c < region.column + region.columns && r >= region.row && r < region.row + region.rows
@@ -111,8 +130,49 @@ public final class CursesTerminal {
         _ = wnoutrefresh(mw_stdscr())
         _ = doupdate()
         writeRegion(grid, cells: regionCells)
+        if let picture {
+            // Sent again only when it changed or curses may have drawn over it (sixel and iTerm2
+            // pictures are plain pixels on the screen that any text output replaces).
+            let r = frame.imageRegion
+            let overdrawn = changed.contains { $0.column >= r.column && $0.column < r.column + r.columns && $0.row >= r.row && $0.row < r.row + r.rows }
+            if fullRepaint || overdrawn || !pictureOnScreen || picture != previousPicture {
+                writePicture(picture, region: r)
+            }
+        }
+        previousPicture = picture
         previous = grid
-        previousRegion = region
+        previousRegion = frame.imageRegion
+    }
+
+    /// The picture in the terminal's pixel protocol at the region's top-left cell, cursor and SGR kept.
+    func writePicture(_ picture: RGBImage, region: (column: Int, row: Int, columns: Int, rows: Int)) {
+        var sequence: [UInt8]
+        switch graphics.protocolInUse {
+        case .kitty: sequence = KittyGraphics.place(picture, columns: region.columns, rows: region.rows)
+        case .sixel: sequence = SixelEncoder.encode(picture, registers: graphics.colorRegisters ?? 256)
+        case .iterm2:
+            guard let image = try? ITerm2Image.place(picture, columns: region.columns, rows: region.rows) else { return }
+            sequence = image
+        case .halfblocks: return
+        }
+        if graphics.tmuxPassthrough { sequence = tmuxPassthrough(sequence) }
+        var out = Array("\u{1B}7\u{1B}[\(region.row + 1);\(region.column + 1)H".utf8)
+        out += sequence
+        out += Array("\u{1B}8".utf8)
+        try? out.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
+        pictureOnScreen = true
+    }
+
+    /// Takes the picture off the screen: kitty deletes its image; sixel and iTerm2 pixels are gone once
+    /// curses repaints the cells (the caller invalidates).
+    func removePicture() {
+        if graphics.protocolInUse == .kitty {
+            var sequence = KittyGraphics.delete()
+            if graphics.tmuxPassthrough { sequence = tmuxPassthrough(sequence) }
+            try? sequence.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
+        }
+        pictureOnScreen = false
+        invalidate()
     }
 
     // A_REVERSE and A_UNDERLINE are NCURSES_BITS(1, 10) and (1, 9), which Swift cannot import; they
@@ -208,7 +268,10 @@ public final class CursesTerminal {
         invalidate()
     }
 
-    public func restore() { TerminalRestore.restore() }
+    public func restore() {
+        if pictureOnScreen { removePicture() }
+        TerminalRestore.restore()
+    }
 }
 
 /// Why curses cannot run on this terminal: one sentence each, saying what to do.

@@ -14,6 +14,9 @@ public struct ComposedFrame: Sendable {
     /// The part of the image the picture shows (zoom and pan), and the image's size.
     public var visible = PixelRectangle(x: 0, y: 0, width: 0, height: 0)
     public var imageSize = (width: 0, height: 0)
+    /// With a pixel protocol: the pane's picture at pixel resolution, to be placed over `imageRegion`,
+    /// whose cells the grid leaves blank. Nil when the picture is half-block cells in the grid.
+    public var picture: RGBImage?
 
     /// The image pixel under the centre of a cell, or nil outside the picture.
     public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
@@ -44,12 +47,22 @@ public struct FrameComposer: Sendable {
     /// A terminal without colours: bars and the selection in reverse video, the picture as
     /// characters (MonochromePicture), no colours anywhere.
     public var monochrome: Bool
+    /// A pixel protocol's cell size: the picture is made at pixel resolution instead of half-blocks
+    /// (not while the help or details box covers it: that frame is drawn in cells).
+    public var pixelCell: PixelSize?
+    /// Whether the terminal scales pictures to the cells given (kitty, iTerm2) or not (sixel).
+    public var terminalScales: Bool
+    /// The largest picture the terminal draws (sixel, XTSMGRAPHICS).
+    public var maximumPicture: PixelSize?
     public static let minimumColumns = 60, minimumRows = 16
 
-    public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false) {
+    public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false, graphics: GraphicsSetup = .halfBlocks) {
         self.theme = theme
         self.plainChrome = plainChrome
         self.monochrome = monochrome
+        pixelCell = graphics.pixelCell
+        terminalScales = graphics.protocolInUse != .sixel
+        maximumPicture = graphics.protocolInUse == .sixel ? graphics.sixelMaximum : nil
     }
 
     func ui(_ role: String) -> CellColor {
@@ -81,10 +94,20 @@ public struct FrameComposer: Sendable {
             return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
         }
         // Image pane, centred in its area.
-        let fit = HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
-        let picture = ImagePane(document: document, state: state, theme: theme).render(columns: fit.columns, rows: fit.rows)
-        region = ((paneColumns - fit.columns) / 2, 1 + (paneRows - fit.rows) / 2, fit.columns, fit.rows)
-        HalfBlockBlitter.draw(picture, into: &grid, column: region.column, row: region.row)
+        let pane = ImagePane(document: document, state: state, theme: theme)
+        var pixelPicture: RGBImage?
+        if let cell = pixelCell, !monochrome, !state.showHelp, !state.showDetails {
+            let shown = state.viewport.rectangle(width: document.image.width, height: document.image.height)
+            let place = PicturePlacement.fit(visibleWidth: shown.width, visibleHeight: shown.height, paneColumns: paneColumns,
+                                             paneRows: paneRows, cell: cell, terminalScales: terminalScales, maximum: maximumPicture)
+            pixelPicture = pane.render(width: place.width, height: place.height)
+            region = ((paneColumns - place.columns) / 2, 1 + (paneRows - place.rows) / 2, place.columns, place.rows)
+        } else {
+            let fit = HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
+            let picture = pane.render(columns: fit.columns, rows: fit.rows)
+            region = ((paneColumns - fit.columns) / 2, 1 + (paneRows - fit.rows) / 2, fit.columns, fit.rows)
+            HalfBlockBlitter.draw(picture, into: &grid, column: region.column, row: region.row)
+        }
 
         // List panel.
         let listColumn = columns - panelWidth
@@ -129,7 +152,7 @@ public struct FrameComposer: Sendable {
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
-                             imageSize: (document.image.width, document.image.height))
+                             imageSize: (document.image.width, document.image.height), picture: pixelPicture)
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"

@@ -21,9 +21,12 @@ struct ImagePane {
     /// Samples per pane pixel and axis for the tint: coverage is resolved in steps of 1/16.
     static let coverageSamples = 4
 
-    /// The pane's picture at `columns × 2·rows` pixels.
-    func render(columns: Int, rows: Int) -> RGBImage {
-        let width = max(0, columns), height = max(0, 2 * rows)
+    /// The pane's picture at `columns × 2·rows` pixels (half-block cells).
+    func render(columns: Int, rows: Int) -> RGBImage { render(width: columns, height: 2 * rows) }
+
+    /// The pane's picture at `width × height` pixels (a pixel protocol's picture).
+    func render(width: Int, height: Int) -> RGBImage {
+        let width = max(0, width), height = max(0, height)
         let visible = state.viewport.rectangle(width: document.image.width, height: document.image.height)
         let photo = document.image.cropped(x: visible.x, y: visible.y, width: visible.width, height: visible.height)
         guard state.view != .image, width > 0, height > 0 else { return boxDownscale(photo, width: width, height: height) }

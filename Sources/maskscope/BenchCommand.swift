@@ -46,9 +46,19 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time the explorer's redraw after a key press (compose + damage diff at 200×60 cells) instead of inference.")
     var redraw = false
 
+    @Option(help: ArgumentHelp("With --redraw: also encode the picture for a pixel protocol (sixel, kitty, iterm2) at 10×20-pixel cells.",
+                               valueName: "protocol"))
+    var graphics: String?
+
     func validate() throws {
         if (image == nil) == (size == nil) { throw ValidationError("give either an IMAGE or --size HxW") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if let graphics {
+            guard redraw else { throw ValidationError("--graphics goes with --redraw") }
+            guard let chosen = GraphicsProtocol(rawValue: graphics), chosen != .halfblocks else {
+                throw ValidationError("--graphics '\(graphics)' is not one of sixel, kitty, iterm2")
+            }
+        }
     }
 
     func run() throws {
@@ -175,29 +185,57 @@ struct BenchCommand: ParsableCommand {
         let picture = try loadImage(path: image)
         let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
         let document = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
-        let composer = FrameComposer(theme: Theme.standard)
+        // A 10×20-pixel cell (a common 1:2 font) and 256 sixel registers, as most sixel terminals have.
+        let setup = graphics.flatMap { GraphicsProtocol(rawValue: $0) }
+            .map { GraphicsSetup(protocolInUse: $0, cellPixels: PixelSize(width: 10, height: 20), colorRegisters: 256) } ?? .halfBlocks
+        let composer = FrameComposer(theme: Theme.standard, graphics: setup)
         var state = ExplorerState()
         state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
         let keys: [ExplorerKey] = [.character("2"), .down, .down, .character("3"), .down, .character("5"), .down, .character("["),
                                    .character("["), .character("]"), .character("a"), .character("4"), .up, .character("+"),
                                    .character("z"), .character("l"), .character("Z"), .character("2")]
         var previous: CellGrid?
-        var samples: [Double] = []
+        var previousPicture: RGBImage?
+        var samples: [Double] = [], encodeSamples: [Double] = [], bytes: [Int] = []
         var changed = 0
+        var pictureSize = (0, 0)
         for round in 0...max(1, runs) {
             for key in keys {
+                var frame: ComposedFrame?
                 let (_, seconds) = measure {
                     state = ExplorerReducer.reduce(state, .key(key))
                     state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
-                    let frame = composer.compose(state: state, document: document, columns: 200, rows: 60, title: "bench", message: "")
-                    changed = frame.grid.changedPositions(since: previous).count
-                    previous = frame.grid
+                    frame = composer.compose(state: state, document: document, columns: 200, rows: 60, title: "bench", message: "")
+                    changed = frame?.grid.changedPositions(since: previous).count ?? 0
+                    previous = frame?.grid
                 }
-                if round > 0 { samples.append(seconds) }
+                // What the terminal backend does after the cells: encode the picture when it changed.
+                var encoded = 0
+                let (_, encodeSeconds) = measure {
+                    guard let picture = frame?.picture, let region = frame?.imageRegion, picture != previousPicture else { return }
+                    pictureSize = (picture.width, picture.height)
+                    switch setup.protocolInUse {
+                    case .sixel: encoded = SixelEncoder.encode(picture, registers: 256).count
+                    case .kitty: encoded = KittyGraphics.place(picture, columns: region.columns, rows: region.rows).count
+                    case .iterm2: encoded = (try? ITerm2Image.place(picture, columns: region.columns, rows: region.rows))?.count ?? 0
+                    case .halfblocks: break
+                    }
+                }
+                previousPicture = frame?.picture
+                if round > 0 {
+                    samples.append(seconds)
+                    if setup.protocolInUse != .halfblocks { encodeSamples.append(encodeSeconds); bytes.append(encoded) }
+                }
             }
         }
-        samples.sort()
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] * 1000 }
         print(String(format: "redraw after a key press at 200×60 cells (%d presses): median %.2f ms, max %.2f ms (last frame changed %d cells)",
-                     samples.count, samples[samples.count / 2] * 1000, samples[samples.count - 1] * 1000, changed))
+                     samples.count, median(samples), (samples.max() ?? 0) * 1000, changed))
+        if setup.protocolInUse != .halfblocks {
+            let total = zip(samples, encodeSamples).map { $0 + $1 }
+            print(String(format: "%@ picture %d×%d px at 10×20-px cells: encode median %.2f ms, max %.2f ms, median %.0f KB per picture; compose + encode median %.2f ms, max %.2f ms",
+                         setup.protocolInUse.rawValue, pictureSize.0, pictureSize.1, median(encodeSamples), (encodeSamples.max() ?? 0) * 1000,
+                         Double(bytes.sorted()[bytes.count / 2]) / 1024, median(total), (total.max() ?? 0) * 1000))
+        }
     }
 }

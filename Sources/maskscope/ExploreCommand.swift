@@ -29,6 +29,32 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Theme name (Themes/, $XDG_CONFIG_HOME/maskscope/themes).")
     var theme = "default"
 
+    @Option(help: ArgumentHelp("How the picture is drawn: auto (ask the terminal), kitty, sixel, iterm2 or halfblocks. Default: $MASKSCOPE_GRAPHICS, else auto.",
+                               valueName: "mode"))
+    var graphics: String?
+
+    func validate() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard GraphicsRequest.from(option: graphics, environment: environment) != nil else {
+            let given = graphics.map { "--graphics '\($0)'" } ?? "MASKSCOPE_GRAPHICS='\(environment["MASKSCOPE_GRAPHICS"] ?? "")'"
+            throw ValidationError("\(given) is not one of \(GraphicsRequest.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// The picture's way to the screen, decided before curses starts (the probe needs the tty to itself).
+    static func chooseGraphics(request: GraphicsRequest, environment: [String: String]) -> GraphicsSetup {
+        guard request != .halfblocks else { return .halfBlocks }
+        let insideTmux = !(environment["TMUX"] ?? "").isEmpty
+        let passthrough = insideTmux && TerminalProbe.tmuxAllowsPassthrough()
+        let kernelCell = TerminalProbe.kernelCellSize()
+        var replies: TerminalReplies?
+        if (!insideTmux || passthrough) && GraphicsSelection.needsProbe(request: request, environment: environment, kernelCell: kernelCell) {
+            replies = TerminalProbe.ask(throughTmux: passthrough)
+        }
+        return GraphicsSelection.decide(request: request, environment: environment, insideTmux: insideTmux,
+                                        passthrough: passthrough, kernelCell: kernelCell, replies: replies)
+    }
+
     func run() throws {
         let exitCode = try reportingErrors { () throws -> Int32 in
             guard isatty(1) != 0, isatty(0) != 0 else {
@@ -46,7 +72,9 @@ struct ExploreCommand: ParsableCommand {
             let model = try modelOptions.load()
             let stuff = try postProcessing.stuff(labels: model.config.labels).ids
             let environment = ProcessInfo.processInfo.environment
-            let terminal = try CursesTerminal(environment: environment)
+            let request = GraphicsRequest.from(option: graphics, environment: environment) ?? .auto
+            let setup = Self.chooseGraphics(request: request, environment: environment)
+            let terminal = try CursesTerminal(environment: environment, graphics: setup)
             let worker = InferenceWorker(images: images.map { (path: $0.path, name: ($0.outputStem as NSString).lastPathComponent) },
                                          model: model, options: postProcessing.options, stuff: stuff)
             worker.start()
@@ -64,11 +92,12 @@ struct ExploreCommand: ParsableCommand {
 
     func runLoop(worker: InferenceWorker, terminal: CursesTerminal, environment: [String: String], theme: Theme,
                  images: [ImageInput], modelName: String) -> Int32 {
-        let composer = FrameComposer(theme: theme, plainChrome: ColorCapability.chromeWithoutColor(environment: environment),
-                                     monochrome: terminal.monochrome)
+        let plainChrome = ColorCapability.chromeWithoutColor(environment: environment)
+        var composer = FrameComposer(theme: theme, plainChrome: plainChrome, monochrome: terminal.monochrome, graphics: terminal.graphics)
         var state = ExplorerState()
         state.imageCount = images.count
-        var message = ""
+        // Why a wanted pixel protocol is not in use (tmux without passthrough), until the first key.
+        var message = terminal.graphics.note
         var shownDocument: Int? = nil
         var lastFrame: ComposedFrame?
         while !state.quitRequested {
@@ -99,7 +128,11 @@ struct ExploreCommand: ParsableCommand {
             switch input {
             case .interrupt: state.quitRequested = true
             case .suspend: terminal.suspend()
-            case .resize, .redraw: terminal.invalidate()
+            case .resize:
+                composer = FrameComposer(theme: theme, plainChrome: plainChrome, monochrome: terminal.monochrome,
+                                         graphics: terminal.rereadCellSize())
+                terminal.invalidate()
+            case .redraw: terminal.invalidate()
             case .click(let column, let row):
                 guard let document, let point = lastFrame?.imagePixel(column: column, row: row) else { continue }
                 if let listRow = document.row(atX: point.x, y: point.y, view: state.view) {
