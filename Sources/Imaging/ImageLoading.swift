@@ -30,7 +30,8 @@ public func loadImage(path: String) throws -> RGBImage {
         case .notFound: throw ImagingError.unreadable(name: path, reason: "no such file")
         case .isDirectory: throw ImagingError.unreadable(name: path, reason: "is a directory, expected an image file")
         case .unreadable(_, let reason): throw ImagingError.unreadable(name: path, reason: reason)
-        default: throw ImagingError.unreadable(name: path, reason: error.description)
+        // Already one sentence naming the path ("…: is a FIFO (named pipe), expected a regular file").
+        default: throw error
         }
     }
     return try withExtendedLifetime(file) {
