@@ -30,6 +30,8 @@ let package = Package(
         // System-library shims: a module map and a small header each; nothing else.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // CPUID/XGETBV for choosing BLAS kernels (header only, links nothing).
+        .systemLibrary(name: "CCPUID", path: "Sources/CCPUID"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
@@ -38,7 +40,7 @@ let package = Package(
                        providers: [.apt(["libncursesw5-dev"])]),
 
         .target(name: "FileIO"),
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: vectorCode),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CCPUID"], swiftSettings: vectorCode),
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
         // PyTorch checkpoints: torch's zip format and a restricted unpickler that never runs code.
         .target(name: "TorchCheckpoint", dependencies: ["TensorCore", "Safetensors", "FileIO"]),

@@ -4,3 +4,5 @@
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
+// "OpenBLAS 0.3.21 ... DYNAMIC_ARCH ...": only a DYNAMIC_ARCH build honours OPENBLAS_CORETYPE.
+char *openblas_get_config(void);

@@ -143,9 +143,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)])
     }
 
-    /// A floating-point tensor as F32 (F16, BF16 and F64 are converted).
+    /// A floating-point tensor as F32 (F16, BF16 and F64 are converted), copied out of the map; the
+    /// mapped pages it came from are then released (MappedFile.releasePages), so a checkpoint is not
+    /// resident twice while a model loads.
     public func floatTensor(_ name: String) throws -> Tensor {
         let entry = try entry(name)
+        defer { file.releasePages((dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)) }
         let raw = rawBytes(of: entry)
         let count = entry.elementCount
         switch entry.dtype {

@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also time every GEMM shape over the timed runs (calls, ms per forward, GFLOP/s).")
     var gemmShapes = false
 
+    @Flag(help: "Only print the BLAS kernel in use, its instruction set against the CPU's, and how it was chosen.")
+    var kernel = false
+
     @Flag(help: "Time the explorer's redraw after a key press (compose + damage diff at 200×60 cells) instead of inference.")
     var redraw = false
 
@@ -51,6 +54,7 @@ struct BenchCommand: ParsableCommand {
     var graphics: String?
 
     func validate() throws {
+        if kernel { return }
         if (image == nil) == (size == nil) { throw ValidationError("give either an IMAGE or --size HxW") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if let graphics {
@@ -62,6 +66,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if kernel { return print(BLASKernel.report(choice: BLASRestart.choice)) }
         if redraw { return try reportingErrors { try benchmarkRedraw() } }
         try reportingErrors {
             let model = try modelOptions.load()
@@ -105,7 +110,8 @@ struct BenchCommand: ParsableCommand {
             let shapes = gemmShapes ? GEMMShapeProfile.stop() : []
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            print("model \(model.location.name) · input \(inputShape.0)×\(inputShape.1) (h×w) · \(runs) runs after 1 warm-up · \(parallelWorkerCount) threads · BLAS \(blasCoreName)")
+            print("model \(model.location.name) · input \(inputShape.0)×\(inputShape.1) (h×w) · \(runs) runs after 1 warm-up · \(parallelWorkerCount) threads")
+            print(BLASKernel.report(choice: BLASRestart.choice))
             print("stage                       median       min       max    GFLOP   GFLOP/s")
             for name in ["preprocess", "backbone", "pixel decoder", "transformer decoder", "forward", "post-process (panoptic)", "total"] {
                 guard let values = samples[name]?.sorted(), !values.isEmpty else { continue }

@@ -17,6 +17,7 @@ struct Maskscope: ParsableCommand {
 
     /// Exit statuses: 0 success, 1 a failure the user can fix (reported by the command), 2 bad usage.
     static func main() {
+        _ = BLASRestart.choice   // may restart the process with the right BLAS kernels: before anything else
         MemoryReuse.enable()
         do {
             var command = try parseAsRoot()
