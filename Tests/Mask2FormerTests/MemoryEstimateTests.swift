@@ -36,8 +36,11 @@ func peakResidentBytes(_ arguments: [String], environment: [String: String] = [:
         var status: Int32 = 0
         var usage = rusage()
         let waited = wait4(pid, &status, WNOHANG, &usage)
-        // ru_maxrss is in KiB on Linux; a normal exit has its code in bits 8…15.
-        if waited == pid { return ((status >> 8) & 0xFF, max(usage.ru_maxrss * 1024, polled)) }
+        // The child's own high-water mark (VmHWM, per address space) when it was read: ru_maxrss also
+        // counts the address space the child was spawned from (posix_spawn shares ours until exec, and
+        // exec records its peak), so in a busy test process it reads this process's size, not the
+        // child's. ru_maxrss (KiB) only when no poll saw the child. Exit code in bits 8…15.
+        if waited == pid { return ((status >> 8) & 0xFF, polled > 0 ? polled : usage.ru_maxrss * 1024) }
         if waited < 0 && errno != EINTR { return (nil, polled) }
         if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
