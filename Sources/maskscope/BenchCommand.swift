@@ -72,6 +72,8 @@ struct BenchCommand: ParsableCommand {
             let model = try modelOptions.load()
             let processor = ImageProcessor(config: model.processorConfig)
             let picture = try image.map { try loadImage(path: $0) }
+            if let picture { _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width) }
+            if let size { try model.checkMemory(inputHeight: size.height, inputWidth: size.width) }
             let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
             var samples: [String: [Double]] = [:]
             var operations: [String: Int] = [:]

@@ -203,6 +203,7 @@ struct EvalCommand: ParsableCommand {
         guard picture.width == width, picture.height == height else {
             throw ValidationError("\(imagePath) is \(picture.width)×\(picture.height) but its panoptic PNG is \(width)×\(height)")
         }
+        _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
         let prediction = model.forward(processor.preprocess(picture)).final
         let size = OutputSize(height: height, width: width)
         let options = postProcessing.options

@@ -41,6 +41,7 @@ struct PredictCommand: ParsableCommand {
             let (model, loadTime) = try measure { try modelOptions.load() }
             let (picture, decodeTime) = try measure { try loadImage(path: image) }
             let processor = ImageProcessor(config: model.processorConfig)
+            _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
             let (pixelValues, preprocessTime) = measure { processor.preprocess(picture) }
             let predictions = model.forward(pixelValues)
 

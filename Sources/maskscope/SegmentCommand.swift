@@ -275,6 +275,8 @@ struct SegmentCommand: ParsableCommand {
     func results(for input: ImageInput, base: String, model: Mask2FormerModel, processor: ImageProcessor,
                  labels: [String], stuff: Set<Int>, style: OverlayStyle, overwrite: OverwritePolicy) throws -> FileBatch {
         let picture = try loadImage(path: input.path)
+        // A processor that does not resize makes the input as large as the image: checked per image.
+        _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
         let prediction = model.forward(processor.preprocess(picture)).final
         let size = OutputSize(height: picture.height, width: picture.width)
         let options = postProcessing.options

@@ -79,6 +79,24 @@ struct HostileInputTests {
         #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
     }
 
+    @Test("a processor that does not resize: an image too large for the memory limit is refused before the forward pass")
+    func unresizedImageOverLimit() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = directory + "/model"
+        try FileManager.default.copyItem(atPath: model, toPath: folder)
+        let path = folder + "/preprocessor_config.json"
+        var processor = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        processor["do_resize"] = false
+        try JSONSerialization.data(withJSONObject: processor).write(to: URL(fileURLWithPath: path))
+        let photo = repositoryRoot + "/SampleImages/photos/coffee.png"
+        // 600×400 needs ~22 MiB with this model; the small scene fits the same limit.
+        expectOneLineError(try runMaskscope(["predict", photo, "--model", folder, "--memory-limit", "12M"], timeout: 60), status: 1,
+                           ["600×400", "more than the memory limit of 12.0 MiB", "--memory-limit"])
+        let fits = try #require(try runMaskscope(["predict", image, "--model", folder, "--memory-limit", "12M"], timeout: 60))
+        #expect(fits.status == 0, "\(fits.stderr)")
+    }
+
     @Test("absurd option values are usage errors", arguments: [
         ["predict", "IMAGE", "--top=-1"],
         ["segment", "IMAGE", "--out", "OUT", "--threshold=nan"],
