@@ -9,10 +9,13 @@ public struct EvaluationReport: Sendable {
     public var confusion: ConfusionMatrix
     public var precision: MaskAveragePrecision
     public var images: Int
+    /// Each image's PQ, SQ, RQ and counts, by image id (what the explorer's errors view shows).
+    public var perImage: [String: PanopticImageScores]
 
     public init(categories: [PanopticCategory], quality: PanopticQualityAccumulator, confusion: ConfusionMatrix,
-                precision: MaskAveragePrecision, images: Int) {
+                precision: MaskAveragePrecision, images: Int, perImage: [String: PanopticImageScores] = [:]) {
         self.categories = categories; self.quality = quality; self.confusion = confusion; self.precision = precision; self.images = images
+        self.perImage = perImage
     }
 
     public func table() -> String {
@@ -67,6 +70,7 @@ public struct EvaluationReport: Sendable {
             "mask_ap": ["ap": percent(ap.ap), "ap50": percent(ap.ap50), "ap75": percent(ap.ap75),
                         "ap_small": percent(ap.apSmall), "ap_medium": percent(ap.apMedium), "ap_large": percent(ap.apLarge)],
             "per_class": classes,
+            "per_image": perImage.mapValues(\.json),
         ]
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) + [0x0A]
     }

@@ -30,44 +30,30 @@ public struct PanopticQualityAccumulator: Sendable {
     /// Adds one image. `groundTruth`/`prediction` are segment-id maps of the same size (0 = VOID).
     public mutating func add(groundTruth: [Int32], groundTruthSegments: [PanopticSegmentInfo],
                              prediction: [Int32], predictionSegments: [PanopticSegmentInfo]) {
-        precondition(groundTruth.count == prediction.count, "panoptic maps differ in size")
-        let gtByID = Dictionary(groundTruthSegments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var predByID = Dictionary(predictionSegments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        // Prediction areas come from the map (panopticapi recounts them).
-        var predictedArea: [Int: Int] = [:]
-        var pairs: [Int64: Int] = [:]   // (gt id << 32 | pred id) → intersection
-        for i in groundTruth.indices {
-            let g = Int64(groundTruth[i]), p = Int64(prediction[i])
-            predictedArea[Int(p), default: 0] += 1
-            pairs[(g << 32) | p, default: 0] += 1
-        }
-        for (id, area) in predictedArea where id != 0 { predByID[id]?.area = area }
-        func intersection(_ g: Int, _ p: Int) -> Int { pairs[(Int64(g) << 32) | Int64(p)] ?? 0 }
+        add(PanopticMatching(groundTruth: groundTruth, groundTruthSegments: groundTruthSegments,
+                             prediction: prediction, predictionSegments: predictionSegments))
+    }
 
-        var gtMatched = Set<Int>(), predMatched = Set<Int>()
-        for (key, overlap) in pairs {
-            let g = Int(key >> 32), p = Int(key & 0xFFFF_FFFF)
-            guard let gt = gtByID[g], let pred = predByID[p], !gt.isCrowd, gt.categoryID == pred.categoryID else { continue }
-            let union = pred.area + gt.area - overlap - intersection(0, p)
-            let iou = Double(overlap) / Double(union)
-            if iou > 0.5 {
-                perCategory[gt.categoryID, default: Counts()].tp += 1
-                perCategory[gt.categoryID, default: Counts()].iou += iou
-                gtMatched.insert(g); predMatched.insert(p)
-            }
+    /// Adds one image's matching.
+    public mutating func add(_ matching: PanopticMatching) {
+        for match in matching.matches {
+            guard let category = matching.truthSegments[match.truth]?.categoryID else { continue }
+            perCategory[category, default: Counts()].tp += 1
+            perCategory[category, default: Counts()].iou += match.iou
         }
-        var crowdByCategory: [Int: Int] = [:]
-        for gt in groundTruthSegments where !gtMatched.contains(gt.id) {
-            if gt.isCrowd { crowdByCategory[gt.categoryID] = gt.id; continue }
-            perCategory[gt.categoryID, default: Counts()].fn += 1
+        for id in matching.falseNegatives {
+            guard let category = matching.truthSegments[id]?.categoryID else { continue }
+            perCategory[category, default: Counts()].fn += 1
         }
-        for pred in predByID.values where !predMatched.contains(pred.id) {
-            // Ignored when more than half of it lies on VOID or on a crowd region of its category.
-            var ignored = intersection(0, pred.id)
-            if let crowd = crowdByCategory[pred.categoryID] { ignored += intersection(crowd, pred.id) }
-            if pred.area > 0 && Double(ignored) / Double(pred.area) > 0.5 { continue }
-            perCategory[pred.categoryID, default: Counts()].fp += 1
+        for id in matching.falsePositives {
+            guard let category = matching.predictedSegments[id]?.categoryID else { continue }
+            perCategory[category, default: Counts()].fp += 1
         }
+    }
+
+    /// The counts summed over every category.
+    public var totals: Counts {
+        perCategory.values.reduce(into: Counts()) { $0.iou += $1.iou; $0.tp += $1.tp; $0.fp += $1.fp; $0.fn += $1.fn }
     }
 
     public struct Scores: Sendable, Equatable { public var pq: Double; public var sq: Double; public var rq: Double; public var n: Int }

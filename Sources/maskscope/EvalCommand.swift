@@ -99,6 +99,7 @@ struct EvalCommand: ParsableCommand {
             if let savePredictions { try Directories.create(savePredictions) }
 
             var quality = PanopticQualityAccumulator()
+            var perImage: [String: PanopticImageScores] = [:]
             var confusion = ConfusionMatrix(classes: categories.count)
             var precision = MaskAveragePrecision(categories: categories.filter(\.isThing).map(\.id))
             let processor = loaded.map { ImageProcessor(config: $0.processorConfig) }
@@ -129,7 +130,10 @@ struct EvalCommand: ParsableCommand {
                     let truthSegments = annotation.segments_info.map {
                         PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id, isCrowd: ($0.iscrowd ?? 0) == 1, area: $0.area ?? 0)
                     }
-                    quality.add(groundTruth: truthIDs, groundTruthSegments: truthSegments, prediction: predictedIDs, predictionSegments: predictedSegments)
+                    let matching = PanopticMatching(groundTruth: truthIDs, groundTruthSegments: truthSegments,
+                                                    prediction: predictedIDs, predictionSegments: predictedSegments)
+                    quality.add(matching)
+                    perImage[annotation.image_id.key] = PanopticImageScores(matching, categories: categories)
 
                     // Semantic, in ground-truth category order; VOID pixels are −1 and ignored.
                     let categoryOfSegment = Dictionary(truthSegments.map { (Int32($0.id), categoryIndex[$0.categoryID] ?? -1) }, uniquingKeysWith: { a, _ in a })
@@ -155,7 +159,7 @@ struct EvalCommand: ParsableCommand {
                 }
             }
             let report = EvaluationReport(categories: categories, quality: quality, confusion: confusion, precision: precision,
-                                          images: annotations.count - progress.failed.count)
+                                          images: annotations.count - progress.failed.count, perImage: perImage)
             print(report.table())
             if let json { try AtomicFile.write(try report.json(), to: json, overwrite: policy) }
             printError(progress.summary)

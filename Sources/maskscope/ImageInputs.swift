@@ -14,7 +14,7 @@ enum ImageInputs {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// Expands files and folders. A folder `photos/` contributes `photos/<relative path>` stems;
-    /// a file contributes its name. Throws when two inputs would write the same outputs.
+    /// a file contributes its name. A subfolder `X/` with an `X.json` beside it is ground truth and skipped. Throws when two inputs would write the same outputs.
     static func collect(_ arguments: [String]) throws -> [ImageInput] {
         var inputs: [ImageInput] = []
         for argument in arguments {
@@ -25,7 +25,10 @@ enum ImageInputs {
                     throw FileError.unreadable(path: argument, reason: "cannot list the folder")
                 }
                 var found: [ImageInput] = []
-                for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) {
+                for case let url as URL in walker {
+                    // A COCO panoptic ground truth (X.json beside folder X/) holds label PNGs, not images.
+                    if isDirectory(url.path) && fileExists(url.path + ".json") { walker.skipDescendants(); continue }
+                    guard extensions.contains(url.pathExtension.lowercased()) else { continue }
                     let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
                     found.append(ImageInput(path: url.path, outputStem: base + "/" + (relative as NSString).deletingPathExtension))
                 }

@@ -46,4 +46,26 @@ struct EvalTests {
         // The figures must not be degenerate, or the comparison proves little.
         #expect((number(reference, ["panoptic", "all", "pq"]) ?? 0) > 0.1 && (number(reference, ["instance", "AP"]) ?? 0) > 0.05)
     }
+
+    @Test("per_image: one entry per image; an image's figures equal the dataset's when it is evaluated alone")
+    func perImage() throws {
+        let folder = fixturePath("eval")
+        let scratch = try scratchDirectory()
+        let arguments = ["eval", "--panoptic-json", folder + "/gt/panoptic.json", "--panoptic-dir", folder + "/gt/panoptic", "--predictions", folder + "/pred"]
+        let all = try runMaskscope(arguments + ["--json", scratch + "/all.json"])
+        let first = try runMaskscope(arguments + ["--json", scratch + "/first.json", "--limit", "1"])
+        #expect(all.status == 0 && first.status == 0, "\(all.stderr)\(first.stderr)")
+        let perImage = try #require(try loadJSONObject(scratch + "/all.json")["per_image"] as? [String: [String: Any]])
+        #expect(perImage.keys.sorted() == ["test-000000", "test-000001", "test-000002", "test-000003"])
+        let alone = try loadJSONObject(scratch + "/first.json")
+        let entry = try #require(perImage["test-000000"])
+        for metric in ["pq", "sq", "rq"] {
+            let mine = (entry[metric] as? NSNumber)?.doubleValue, dataset = number(alone, ["panoptic", "all", metric])
+            #expect(mine != nil && dataset != nil && abs(mine! - dataset!) < 1e-9, "\(metric): per image \(String(describing: mine)), alone \(String(describing: dataset))")
+        }
+        // The damaged predictions make errors of every kind somewhere, and counts are whole numbers.
+        let counts = perImage.values.map { ($0["tp"] as? Int ?? -1, $0["fp"] as? Int ?? -1, $0["fn"] as? Int ?? -1) }
+        #expect(counts.allSatisfy { $0.0 >= 0 && $0.1 >= 0 && $0.2 >= 0 })
+        #expect(counts.map(\.0).reduce(0, +) > 0 && counts.map(\.1).reduce(0, +) > 0 && counts.map(\.2).reduce(0, +) > 0)
+    }
 }

@@ -70,6 +70,8 @@ struct ShippedModelParityTests {
     @Test("segment on the sample scenes: semantic maps equal to transformers' pixel for pixel")
     func semantic() throws {
         #expect(Self.output.result.status == 0, "\(Self.output.result.stderr)")
+        // SampleImages/shapes/panoptic/ is the ground truth (panoptic.json beside it), not six more images.
+        #expect(!FileManager.default.fileExists(atPath: Self.output.folder + "/panoptic"), "the ground-truth PNGs were segmented as images")
         for stem in stems {
             let ours = try loadLabelPNG(path: "\(Self.output.folder)/\(stem).semantic.png")
             let theirs = try loadLabelPNG(path: "\(reference)/\(stem).semantic.png")
