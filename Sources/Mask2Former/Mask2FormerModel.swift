@@ -1,4 +1,4 @@
-// Port of transformers Mask2FormerForUniversalSegmentation at inference: Swin backbone → pixel
+// Port of transformers Mask2FormerForUniversalSegmentation at inference: Swin or ResNet backbone → pixel
 // decoder → masked-attention decoder, returning every layer's prediction.
 
 import Dispatch
@@ -27,7 +27,7 @@ public final class Mask2FormerModel: Sendable {
     public let weightsFormat: String
     /// Every parameter read, in load order (what `maskscope inspect` lists).
     public let parameters: [ParameterRecord]
-    let backbone: SwinBackbone
+    let backbone: any FeatureBackbone
     let pixelDecoder: PixelDecoder
     let decoder: MaskedAttentionDecoder
 
@@ -66,7 +66,7 @@ public final class Mask2FormerModel: Sendable {
                     remedy: "its size (and size_divisor) allow inputs this large: lower them")
             }
         }
-        backbone = try SwinBackbone(config: config.backbone, weights: weights, prefix: "model.pixel_level_module.encoder.")
+        backbone = try makeBackbone(config: config.backbone, weights: weights, prefix: "model.pixel_level_module.encoder.")
         pixelDecoder = try PixelDecoder(config: config, weights: weights, prefix: "model.pixel_level_module.decoder.")
         decoder = try MaskedAttentionDecoder(config: config, weights: weights)
         try weights.checkEverythingUsed()

@@ -25,48 +25,14 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// does not even fit in Int.
     public static func forward(config: Mask2FormerConfig, height: Int, width: Int, fileWeightBytes: Int,
                                workers: Int = parallelWorkerCount) throws(SizeOverflow) -> MemoryEstimate {
-        let swin = config.backbone
         let float = MemoryLayout<Float>.size
         func bytes(_ elements: Int) throws(SizeOverflow) -> Int { try checkedProduct(elements, float) }
-
-        // Weights: the file's tensors as f32, plus each block's bias table expanded to [heads, T, T].
-        let windowTokens = swin.windowSize * swin.windowSize
-        var weights = fileWeightBytes
-        for s in 0..<swin.stageCount {
-            weights = try checkedSum(weights, try bytes(try checkedProduct(swin.depths[s], swin.numHeads[s], windowTokens, windowTokens)))
-        }
-
-        // Backbone. Stage s has an h × w token grid of C channels; window attention runs on the grid
-        // padded to whole windows.
         let pixels = try checkedProduct(3, height, width)
-        var h = ceilDivide(height, swin.patchSize), w = ceilDivide(width, swin.patchSize)
-        let patchInput = try checkedProduct(3, h, w, swin.patchSize, swin.patchSize)
-        // Padded input, its im2col rows, the projection, tokens and their norm.
-        var backboneTransient = try checkedSum(try checkedProduct(2, patchInput), try checkedProduct(3, swin.embedDim, h, w))
-        var stageTokens: [Int] = []
-        var kept = 0   // stage maps kept for the pixel decoder
-        for s in 0..<swin.stageCount {
-            let channels = swin.channels(stage: s)
-            let tokens = try checkedProduct(h, w)
-            stageTokens.append(tokens)
-            let windowRows = try checkedProduct(ceilDivide(h, swin.windowSize), ceilDivide(w, swin.windowSize), windowTokens)
-            let windows = windowRows / windowTokens
-            // x, its norm, q/k/v, the gathered windows (3C), context, ungathered and projected output.
-            let attention = try checkedSum(try checkedProduct(tokens, channels, 6), try checkedProduct(windowRows, channels, 4),
-                                           try checkedProduct(workers, windowTokens, windowTokens))
-            // x, its norm, the MLP's hidden layer and its output.
-            let mlp = try checkedSum(try checkedProduct(tokens, channels, 3), try checkedProduct(tokens, swin.mlpHidden(stage: s)))
-            // Both window grids' gather indices (4 bytes each, as a float) and the shift mask.
-            let grids = try checkedSum(try checkedProduct(2, windowRows), try checkedProduct(2, tokens),
-                                       try checkedProduct(windows, windowTokens, windowTokens))
-            // The stage's normed output and its map; patch merging's 4C concatenation, norm and 2C projection.
-            let output = try checkedProduct(2, tokens, channels)
-            let merging = s < swin.stageCount - 1 ? try checkedProduct(ceilDivide(h, 2), ceilDivide(w, 2), channels, 10) : 0
-            let stage = try checkedSum(kept, max(attention, mlp, output, merging), grids)
-            backboneTransient = max(backboneTransient, stage)
-            kept = try checkedSum(kept, try checkedProduct(tokens, channels))
-            if s < swin.stageCount - 1 { (h, w) = (ceilDivide(h, 2), ceilDivide(w, 2)) }
+        let backbone: BackboneMemory = switch config.backbone {
+        case .swin(let swin): try swinMemory(swin, height: height, width: width, fileWeightBytes: fileWeightBytes, workers: workers)
+        case .resnet(let resnet): try resNetMemory(resnet, height: height, width: width, fileWeightBytes: fileWeightBytes)
         }
+        let (weights, backboneTransient, stageTokens, kept) = (backbone.weights, backbone.transient, backbone.stageTokens, backbone.kept)
         let backbonePeak = try checkedSum(pixels, backboneTransient)
 
         // Pixel decoder: the three coarse levels as S tokens of width d.
@@ -113,6 +79,80 @@ public struct MemoryEstimate: Sendable, Equatable {
         return MemoryEstimate(inputHeight: height, inputWidth: width, weightBytes: weights, activationBytes: activations,
                               peakStage: peak.0, totalBytes: try checkedSum(weights, activations))
     }
+
+    /// What the backbone adds: weights beyond the file's, its transient peak, the token count of each
+    /// output map and the elements of the maps kept for the pixel decoder.
+    struct BackboneMemory {
+        var weights: Int, transient: Int, stageTokens: [Int], kept: Int
+    }
+
+    static func swinMemory(_ swin: SwinConfig, height: Int, width: Int, fileWeightBytes: Int,
+                           workers: Int) throws(SizeOverflow) -> BackboneMemory {
+        let float = MemoryLayout<Float>.size
+        func bytes(_ elements: Int) throws(SizeOverflow) -> Int { try checkedProduct(elements, float) }
+
+        // Weights: the file's tensors as f32, plus each block's bias table expanded to [heads, T, T].
+        let windowTokens = swin.windowSize * swin.windowSize
+        var weights = fileWeightBytes
+        for s in 0..<swin.stageCount {
+            weights = try checkedSum(weights, try bytes(try checkedProduct(swin.depths[s], swin.numHeads[s], windowTokens, windowTokens)))
+        }
+
+        // Backbone. Stage s has an h × w token grid of C channels; window attention runs on the grid
+        // padded to whole windows.
+        var h = ceilDivide(height, swin.patchSize), w = ceilDivide(width, swin.patchSize)
+        let patchInput = try checkedProduct(3, h, w, swin.patchSize, swin.patchSize)
+        // Padded input, its im2col rows, the projection, tokens and their norm.
+        var backboneTransient = try checkedSum(try checkedProduct(2, patchInput), try checkedProduct(3, swin.embedDim, h, w))
+        var stageTokens: [Int] = []
+        var kept = 0   // stage maps kept for the pixel decoder
+        for s in 0..<swin.stageCount {
+            let channels = swin.channels(stage: s)
+            let tokens = try checkedProduct(h, w)
+            stageTokens.append(tokens)
+            let windowRows = try checkedProduct(ceilDivide(h, swin.windowSize), ceilDivide(w, swin.windowSize), windowTokens)
+            let windows = windowRows / windowTokens
+            // x, its norm, q/k/v, the gathered windows (3C), context, ungathered and projected output.
+            let attention = try checkedSum(try checkedProduct(tokens, channels, 6), try checkedProduct(windowRows, channels, 4),
+                                           try checkedProduct(workers, windowTokens, windowTokens))
+            // x, its norm, the MLP's hidden layer and its output.
+            let mlp = try checkedSum(try checkedProduct(tokens, channels, 3), try checkedProduct(tokens, swin.mlpHidden(stage: s)))
+            // Both window grids' gather indices (4 bytes each, as a float) and the shift mask.
+            let grids = try checkedSum(try checkedProduct(2, windowRows), try checkedProduct(2, tokens),
+                                       try checkedProduct(windows, windowTokens, windowTokens))
+            // The stage's normed output and its map; patch merging's 4C concatenation, norm and 2C projection.
+            let output = try checkedProduct(2, tokens, channels)
+            let merging = s < swin.stageCount - 1 ? try checkedProduct(ceilDivide(h, 2), ceilDivide(w, 2), channels, 10) : 0
+            let stage = try checkedSum(kept, max(attention, mlp, output, merging), grids)
+            backboneTransient = max(backboneTransient, stage)
+            kept = try checkedSum(kept, try checkedProduct(tokens, channels))
+            if s < swin.stageCount - 1 { (h, w) = (ceilDivide(h, 2), ceilDivide(w, 2)) }
+        }
+        return BackboneMemory(weights: weights, transient: backboneTransient, stageTokens: stageTokens, kept: kept)
+    }
+
+    /// ResNet: BatchNorm is folded into the convolutions (no extra weights). A bottleneck holds its input,
+    /// the shortcut, two narrowed maps and its output; the stem its convolution (im2col in row blocks) and pool.
+    static func resNetMemory(_ resnet: ResNetConfig, height: Int, width: Int, fileWeightBytes: Int) throws(SizeOverflow) -> BackboneMemory {
+        var h = ceilDivide(height, 2), w = ceilDivide(width, 2)
+        var transient = try checkedSum(try checkedProduct(2, resnet.embeddingSize, h, w), 1 << 22)
+        (h, w) = (ceilDivide(h, 2), ceilDivide(w, 2))
+        var inputChannels = resnet.embeddingSize
+        var stageTokens: [Int] = [], kept = 0
+        for s in 0..<resnet.stageCount {
+            if s > 0 { (h, w) = (ceilDivide(h, 2), ceilDivide(w, 2)) }
+            let tokens = try checkedProduct(h, w), channels = resnet.channels(stage: s)
+            stageTokens.append(tokens)
+            let narrow = resnet.layerType == "bottleneck" ? channels / 4 : channels
+            let layer = try checkedSum(try checkedProduct(tokens, try checkedSum(inputChannels, channels, channels)),
+                                       try checkedProduct(4, tokens, narrow))
+            transient = max(transient, try checkedSum(kept, layer))
+            kept = try checkedSum(kept, try checkedProduct(tokens, channels))
+            inputChannels = channels
+        }
+        return BackboneMemory(weights: fileWeightBytes, transient: transient, stageTokens: stageTokens, kept: kept)
+    }
+
 }
 
 /// Bytes as a person reads them: "412.3 GiB", "96.0 MiB".

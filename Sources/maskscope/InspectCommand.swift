@@ -20,13 +20,12 @@ struct InspectCommand: ParsableCommand {
             // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
             let loaded = try Mask2FormerModel(model: model)
             let config = loaded.config
-            let swin = config.backbone
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
             lines.append("folder            \(loaded.location.folder)")
             lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
             if let note = loaded.location.note { lines.append("snapshot          \(note)") }
-            lines.append("backbone          Swin embed_dim \(swin.embedDim), depths \(swin.depths), heads \(swin.numHeads), window \(swin.windowSize), patch \(swin.patchSize)")
+            lines.append("backbone          \(config.backbone.summary)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")
             lines.append("labels            \(config.numLabels) (+ no object): \(config.labels.prefix(8).joined(separator: ", "))\(config.numLabels > 8 ? ", …" : "")")

@@ -57,7 +57,7 @@ struct PredictCommand: ParsableCommand {
 
             let timings = predictions.timings
             var lines: [String] = []
-            lines.append("model    \(model.location.name)  (Swin \(model.config.backbone.embedDim)·\(model.config.backbone.depths), window \(model.config.backbone.windowSize), \(model.config.numQueries) queries, \(model.config.numLabels) labels, \(formatCount(model.parameterCount)) parameters)")
+            lines.append("model    \(model.location.name)  (\(model.config.backbone.summary), \(model.config.numQueries) queries, \(model.config.numLabels) labels, \(formatCount(model.parameterCount)) parameters)")
             lines.append("image    \(image)  \(picture.width)×\(picture.height) → input \(predictions.inputWidth)×\(predictions.inputHeight)")
             lines.append("time     load \(formatDuration(loadTime)) · decode \(formatDuration(decodeTime)) · preprocess \(formatDuration(preprocessTime)) · backbone \(formatDuration(timings.backbone)) · pixel decoder \(formatDuration(timings.pixelDecoder)) · transformer decoder \(formatDuration(timings.transformerDecoder)) · inference \(formatDuration(timings.total))")
             lines.append("layers   \(predictions.layers.count) predictions (L = 0 from the query features, \(predictions.layers.count - 1) from the decoder layers)")

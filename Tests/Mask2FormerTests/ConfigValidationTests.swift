@@ -76,7 +76,7 @@ struct ConfigValidationTests {
         let path = try writeJSON(publishedConfig(embed: embed, depths: depths, heads: heads, window: window, queries: queries, labels: labels),
                                  name: "config.json")
         let config = try Mask2FormerConfig.load(path: path)
-        #expect(config.backbone.embedDim == embed && config.numQueries == queries && config.numLabels == labels)
+        #expect(config.backbone.swin?.embedDim == embed && config.numQueries == queries && config.numLabels == labels)
         // The largest input a published processor makes (800 × 1333, ×32) fits an ordinary machine.
         let estimate = try MemoryEstimate.forward(config: config, height: 800, width: 1344, fileWeightBytes: 900 << 20)
         #expect(estimate.totalBytes < 12 << 30, "\(formatBytes(estimate.totalBytes))")

@@ -148,14 +148,29 @@ struct LoadingTests {
         let model = try #require(loadingError { _ = try scratch.load() })
         #expect(model.contains("'maskformer' is not supported") && model.contains("supported: mask2former"), "\(model)")
 
-        try scratch.editConfig { object in
-            object["model_type"] = "mask2former"
-            var backbone = object["backbone_config"] as! [String: Any]
-            backbone["model_type"] = "resnet"
-            object["backbone_config"] = backbone
+        func setBackbone(_ fields: [String: Any]) throws {
+            try scratch.editConfig { object in
+                object["model_type"] = "mask2former"
+                var backbone = object["backbone_config"] as? [String: Any] ?? [:]
+                for (key, value) in fields { backbone[key] = value }
+                object["backbone_config"] = backbone
+            }
         }
+        try setBackbone(["model_type": "convnext"])
         let backbone = try #require(loadingError { _ = try scratch.load() })
-        #expect(backbone.contains("backbone 'resnet' is not supported") && backbone.contains("swin"), "\(backbone)")
+        #expect(backbone.contains("backbone 'convnext' is not supported") && backbone.contains("swin") && backbone.contains("resnet"), "\(backbone)")
+
+        // The Swin config's hidden_act (gelu) is refused for ResNet, whose layers are ReLU.
+        try setBackbone(["model_type": "resnet"])
+        let act = try #require(loadingError { _ = try scratch.load() })
+        #expect(act.contains("backbone_config.hidden_act 'gelu' is not supported; supported: relu"), "\(act)")
+        // Otherwise ResNetConfig's defaults apply; over Swin weights the first ResNet tensor is missing.
+        try setBackbone(["hidden_act": "relu"])
+        let missing = try #require(loadingError { _ = try scratch.load() })
+        #expect(missing.contains("model.pixel_level_module.encoder.embedder.embedder.convolution.weight"), "\(missing)")
+        try setBackbone(["layer_type": "preactivation"])
+        let layer = try #require(loadingError { _ = try scratch.load() })
+        #expect(layer.contains("backbone_config.layer_type 'preactivation' is not supported; supported: bottleneck, basic"), "\(layer)")
     }
 
     @Test("a repo id resolves in the Hugging Face cache, and an uncached one says where it looked")

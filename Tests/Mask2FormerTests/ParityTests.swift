@@ -21,6 +21,9 @@ struct ParityCase: CustomTestStringConvertible, Sendable {
         ParityCase(name: "tiny-w7-scene-120x90", model: "tiny-w7"),
         ParityCase(name: "tiny-w12-scene-200x150", model: "tiny-w12"),
         ParityCase(name: "tiny-w7-random-77x101", model: "tiny-w7"),
+        // ResNet backbones (Tools/reference/make_resnet_fixtures.py): stride in the 3×3 conv, and in the 1×1.
+        ParityCase(name: "tiny-r-stride3x3-scene-120x90", model: "tiny-r-stride3x3"),
+        ParityCase(name: "tiny-r-stride1x1-random-77x101", model: "tiny-r-stride1x1"),
     ]
 }
 

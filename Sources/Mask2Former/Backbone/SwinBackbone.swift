@@ -3,7 +3,7 @@
 
 import TensorCore
 
-public struct SwinBackbone: Sendable {
+public struct SwinBackbone: FeatureBackbone {
     struct Stage: Sendable {
         var blocks: [SwinBlock]
         var downsample: PatchMerging?

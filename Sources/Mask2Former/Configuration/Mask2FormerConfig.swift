@@ -4,7 +4,7 @@ import Foundation
 
 public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
     public var modelType: String
-    public var backbone: SwinConfig
+    public var backbone: BackboneConfig
     public var featureSize: Int
     public var maskFeatureSize: Int
     public var hiddenDim: Int
@@ -58,7 +58,7 @@ public struct Mask2FormerConfig: Decodable, Sendable, Equatable {
             return
         }
         self.modelType = modelType
-        backbone = try c.decodeIfPresent(SwinConfig.self, forKey: .backboneConfig) ?? .mask2FormerDefault
+        backbone = try c.decodeIfPresent(BackboneConfig.self, forKey: .backboneConfig) ?? .swin(.mask2FormerDefault)
         let groupWidth = "a multiple of 32 (GroupNorm with 32 groups) from 32 to \(Limits.width.upperBound)"
         featureSize = try c.integer(.featureSize, default: 256, in: Limits.width, allowed: groupWidth)
         guard featureSize % 32 == 0 else {

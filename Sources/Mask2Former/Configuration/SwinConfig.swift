@@ -95,7 +95,7 @@ public struct SwinConfig: Decodable, Sendable, Equatable {
     /// Checks what this port implements; throws a sentence naming the field.
     func validate(file: String) throws {
         guard modelType == "swin" else {
-            throw ModelError.unsupported(file: file, detail: "backbone '\(modelType)' is not supported; supported backbones: swin (tiny, small, base, large)")
+            throw ModelError.unsupported(file: file, detail: "backbone '\(modelType)' is not supported; supported backbones: swin (tiny, small, base, large), resnet (transformers' ResNetBackbone, e.g. ResNet-50/101)")
         }
         guard depths.count == 4, numHeads.count == 4 else {
             throw ModelError.unsupported(file: file, detail: "backbone_config needs 4 stages (depths and num_heads of length 4), got depths \(depths)")

@@ -43,5 +43,7 @@ public enum CheckpointKeyRules {
         canonical == "criterion.empty_weight"
             // Swin's final LayerNorm exists in 5.x state dicts but the backbone never applies it.
             || canonical.hasPrefix(swin + "layernorm.")
+            // BatchNorm's training counter (ResNet backbones): eval mode never reads it.
+            || (canonical.hasPrefix(swin) && canonical.hasSuffix(".num_batches_tracked"))
     }
 }
