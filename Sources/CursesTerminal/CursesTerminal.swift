@@ -136,7 +136,7 @@ public final class CursesTerminal {
             let r = frame.imageRegion
             let overdrawn = changed.contains { $0.column >= r.column && $0.column < r.column + r.columns && $0.row >= r.row && $0.row < r.row + r.rows }
             if fullRepaint || overdrawn || !pictureOnScreen || picture != previousPicture {
-                writePicture(picture, region: r)
+                writePicture(picture, shown: frame.pictureShown, region: r)
             }
         }
         previousPicture = picture
@@ -145,11 +145,13 @@ public final class CursesTerminal {
     }
 
     /// The picture in the terminal's pixel protocol at the region's top-left cell, cursor and SGR kept.
-    func writePicture(_ picture: RGBImage, region: (column: Int, row: Int, columns: Int, rows: Int)) {
+    func writePicture(_ picture: RGBImage, shown: PixelSize?, region: (column: Int, row: Int, columns: Int, rows: Int)) {
         var sequence: [UInt8]
         switch graphics.protocolInUse {
         case .kitty: sequence = KittyGraphics.place(picture, columns: region.columns, rows: region.rows)
-        case .sixel: sequence = SixelEncoder.encode(picture, registers: graphics.colorRegisters ?? 256)
+        case .sixel:
+            sequence = SixelEncoder.encode(picture, registers: graphics.colorRegisters ?? 256,
+                                           width: shown?.width ?? picture.width, height: shown?.height ?? picture.height)
         case .iterm2:
             guard let image = try? ITerm2Image.place(picture, columns: region.columns, rows: region.rows) else { return }
             sequence = image

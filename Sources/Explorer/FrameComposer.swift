@@ -17,6 +17,8 @@ public struct ComposedFrame: Sendable {
     /// With a pixel protocol: the pane's picture at pixel resolution, to be placed over `imageRegion`,
     /// whose cells the grid leaves blank. Nil when the picture is half-block cells in the grid.
     public var picture: RGBImage?
+    /// The pixels the picture covers on screen; a sixel picture is enlarged to it while encoding.
+    public var pictureShown: PixelSize?
 
     /// The image pixel under the centre of a cell, or nil outside the picture.
     public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
@@ -54,6 +56,8 @@ public struct FrameComposer: Sendable {
     public var terminalScales: Bool
     /// The largest picture the terminal draws (sixel, XTSMGRAPHICS).
     public var maximumPicture: PixelSize?
+    /// The last picture, so composing the same state again does no pixel work.
+    public let pictureCache = PictureCache()
     public static let minimumColumns = 60, minimumRows = 16
 
     public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false, graphics: GraphicsSetup = .halfBlocks) {
@@ -95,12 +99,15 @@ public struct FrameComposer: Sendable {
         }
         // Image pane, centred in its area.
         let pane = ImagePane(document: document, state: state, theme: theme)
-        var pixelPicture: RGBImage?
+        var pixelPicture: RGBImage?, pictureShown: PixelSize?
         if let cell = pixelCell, !monochrome, !state.showHelp, !state.showDetails {
             let shown = state.viewport.rectangle(width: document.image.width, height: document.image.height)
             let place = PicturePlacement.fit(visibleWidth: shown.width, visibleHeight: shown.height, paneColumns: paneColumns,
                                              paneRows: paneRows, cell: cell, terminalScales: terminalScales, maximum: maximumPicture)
-            pixelPicture = pane.render(width: place.width, height: place.height)
+            pixelPicture = pictureCache.picture(state: state, document: document.name, width: place.width, height: place.height) {
+                pane.render(width: place.width, height: place.height)
+            }
+            pictureShown = PixelSize(width: place.shownWidth, height: place.shownHeight)
             region = ((paneColumns - place.columns) / 2, 1 + (paneRows - place.rows) / 2, place.columns, place.rows)
         } else {
             let fit = HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
@@ -152,7 +159,7 @@ public struct FrameComposer: Sendable {
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
-                             imageSize: (document.image.width, document.image.height), picture: pixelPicture)
+                             imageSize: (document.image.width, document.image.height), picture: pixelPicture, pictureShown: pictureShown)
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"

@@ -3,7 +3,7 @@
 // bands of six rows, each band one pass per colour with run-length repeats. Terminals have a fixed
 // number of registers (xterm as a VT340: 16), so the palette is chosen per picture by median cut
 // over a 5-bit-per-channel histogram. Cost: `maskscope bench IMAGE --redraw --graphics sixel`
-// (a 1546×1160 picture took ~45–65 ms to encode on a shared 2-core EPYC, release build).
+// (a 640×480 picture shown at 1546×1160: 21 ms median, 29 ms max on a shared 2-core EPYC, release).
 
 import Imaging
 
@@ -23,10 +23,19 @@ public enum SixelEncoder {
         encode(quantize(image, registers: registers))
     }
 
-    public static func encode(_ q: Quantized) -> [UInt8] {
-        let width = q.width, height = q.height
+    /// `image` shown at `width × height` pixels (nearest-neighbour enlargement while encoding).
+    public static func encode(_ image: RGBImage, registers: Int = 256, width: Int, height: Int) -> [UInt8] {
+        encode(quantize(image, registers: registers), width: width, height: height)
+    }
+
+    /// The stream for `q` shown at `width × height` pixels (at least its own size): sixel cannot be
+    /// scaled by the terminal, so a picture rendered at the image's resolution is enlarged here, by
+    /// nearest neighbour, while encoding — runs just get longer, and no enlarged copy is made.
+    public static func encode(_ q: Quantized, width shownWidth: Int? = nil, height shownHeight: Int? = nil) -> [UInt8] {
+        let w = q.width, h = q.height
+        let width = max(w, shownWidth ?? w), height = max(h, shownHeight ?? h)
         var out: [UInt8] = []
-        out.reserveCapacity(width * height / 2 + 4096)
+        out.reserveCapacity(w * h / 2 + 4096)
         func append(_ text: String) { out.append(contentsOf: text.utf8) }
         func appendNumber(_ n: Int) {
             if n >= 10 { appendNumber(n / 10) }
@@ -37,55 +46,76 @@ public enum SixelEncoder {
         for (index, color) in q.palette.enumerated() {
             append("#\(index);2;\(percent(color.r));\(percent(color.g));\(percent(color.b))")
         }
-        guard width > 0, height > 0 else { append("\u{1B}\\"); return out }
-        let colors = q.palette.count
-        // bits[c * width + x]: the six-pixel column of colour c at x in the current band.
-        var bits = [UInt8](repeating: 0, count: colors * width)
-        var first = [Int](repeating: Int.max, count: colors), last = [Int](repeating: -1, count: colors)
+        guard w > 0, h > 0, q.indices.count >= w * h else { append("\u{1B}\\"); return out }
+        let colors = 256
+        // Output column x shows source column x·w/width, so source column s covers [start[s], start[s+1]).
+        let start = (0...w).map { ($0 * width + w - 1) / w }
+        // Per band: bits[c·w + s], the six-pixel column of colour c at source column s; each colour's
+        // columns in a linked list (head/tail/next over entries), so a colour costs what it covers,
+        // not the band's width.
+        var bits = [UInt8](repeating: 0, count: colors * w)
+        var head = [Int32](repeating: -1, count: colors), tail = [Int32](repeating: -1, count: colors)
+        var entryColumn = [Int32](repeating: 0, count: 6 * w), next = [Int32](repeating: -1, count: 6 * w)
         var used: [Int] = []
         q.indices.withUnsafeBufferPointer { indices in
-            bits.withUnsafeMutableBufferPointer { bits in
-                for top in stride(from: 0, to: height, by: 6) {
-                    used.removeAll(keepingCapacity: true)
-                    for dy in 0..<min(6, height - top) {
-                        let row = (top + dy) * width, bit = UInt8(1) << dy
-                        for x in 0..<width {
-                            let c = Int(indices[row + x])
-                            if last[c] < 0 { used.append(c) }
-                            bits[c * width + x] |= bit
-                            if x < first[c] { first[c] = x }
-                            if x > last[c] { last[c] = x }
+            for top in stride(from: 0, to: height, by: 6) {
+                used.removeAll(keepingCapacity: true)
+                var entries: Int32 = 0
+                let bandRows = min(6, height - top)
+                for s in 0..<w {
+                    for dy in 0..<bandRows {
+                        let c = Int(indices[((top + dy) * h / height) * w + s])
+                        let key = c * w + s
+                        if bits[key] == 0 {
+                            if head[c] < 0 { used.append(c); head[c] = entries } else { next[Int(tail[c])] = entries }
+                            tail[c] = entries; entryColumn[Int(entries)] = Int32(s); next[Int(entries)] = -1
+                            entries += 1
                         }
+                        bits[key] |= UInt8(1) << dy
                     }
-                    for (n, c) in used.enumerated() {
-                        if n > 0 { out.append(UInt8(ascii: "$")) }   // back to the band's first column
-                        out.append(UInt8(ascii: "#")); appendNumber(c)
-                        // Columns before the colour's first one are empty sixels ('?').
-                        var x = 0
-                        var pending: UInt8 = 0, run = 0
-                        func flush() {
-                            guard run > 0 else { return }
-                            let character = 63 + pending
-                            if run > 3 { out.append(UInt8(ascii: "!")); appendNumber(run); out.append(character) }
-                            else { for _ in 0..<run { out.append(character) } }
-                        }
-                        if first[c] > 0 { pending = 0; run = first[c]; x = first[c] }
-                        let base = c * width
-                        while x <= last[c] {
-                            let value = bits[base + x]
-                            bits[base + x] = 0
-                            if value == pending && run > 0 { run += 1 } else { flush(); pending = value; run = 1 }
-                            x += 1
-                        }
-                        flush()
-                        first[c] = Int.max; last[c] = -1
-                    }
-                    if top + 6 < height { out.append(UInt8(ascii: "-")) }
                 }
+                for (n, c) in used.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: "$")) }   // back to the band's first column
+                    out.append(UInt8(ascii: "#")); Runs.appendNumber(c, to: &out)
+                    var runs = Runs()
+                    var end = 0   // the next output column not yet written for this colour
+                    var e = head[c]
+                    while e >= 0 {
+                        let s = Int(entryColumn[Int(e)])
+                        if start[s] > end { runs.emit(0, start[s] - end, into: &out) }   // columns without it: empty sixels ('?')
+                        runs.emit(bits[c * w + s], start[s + 1] - start[s], into: &out)
+                        bits[c * w + s] = 0
+                        end = start[s + 1]
+                        e = next[Int(e)]
+                    }
+                    runs.flush(into: &out)
+                    head[c] = -1; tail[c] = -1
+                }
+                if top + 6 < height { out.append(UInt8(ascii: "-")) }
             }
         }
         append("\u{1B}\\")
         return out
+    }
+
+    /// Repeats of one sixel merged into `!count`: a value type, not closures over locals, whose
+    /// captured state Swift would check for exclusive access on every byte.
+    struct Runs {
+        var pending: UInt8 = 0, run = 0
+        mutating func emit(_ value: UInt8, _ count: Int, into out: inout [UInt8]) {
+            if value == pending && run > 0 { run += count } else { flush(into: &out); pending = value; run = count }
+        }
+        mutating func flush(into out: inout [UInt8]) {
+            guard run > 0 else { return }
+            let character = 63 + pending
+            if run > 3 { out.append(UInt8(ascii: "!")); Self.appendNumber(run, to: &out); out.append(character) }
+            else { for _ in 0..<run { out.append(character) } }
+            run = 0
+        }
+        static func appendNumber(_ n: Int, to out: inout [UInt8]) {
+            if n >= 10 { appendNumber(n / 10, to: &out) }
+            out.append(UInt8(48 + n % 10))
+        }
     }
 
     /// 0…255 as the 0…100 a sixel colour register takes.

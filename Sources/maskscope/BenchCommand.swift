@@ -206,7 +206,7 @@ struct BenchCommand: ParsableCommand {
         var previousPicture: RGBImage?
         var samples: [Double] = [], encodeSamples: [Double] = [], bytes: [Int] = []
         var changed = 0
-        var pictureSize = (0, 0)
+        var pictureSize = (0, 0), shownSize = (0, 0)
         for round in 0...max(1, runs) {
             for key in keys {
                 var frame: ComposedFrame?
@@ -221,9 +221,11 @@ struct BenchCommand: ParsableCommand {
                 var encoded = 0
                 let (_, encodeSeconds) = measure {
                     guard let picture = frame?.picture, let region = frame?.imageRegion, picture != previousPicture else { return }
+                    let shown = frame?.pictureShown ?? PixelSize(width: picture.width, height: picture.height)
                     pictureSize = (picture.width, picture.height)
+                    shownSize = (shown.width, shown.height)
                     switch setup.protocolInUse {
-                    case .sixel: encoded = SixelEncoder.encode(picture, registers: 256).count
+                    case .sixel: encoded = SixelEncoder.encode(picture, registers: 256, width: shown.width, height: shown.height).count
                     case .kitty: encoded = KittyGraphics.place(picture, columns: region.columns, rows: region.rows).count
                     case .iterm2: encoded = (try? ITerm2Image.place(picture, columns: region.columns, rows: region.rows))?.count ?? 0
                     case .halfblocks: break
@@ -241,8 +243,8 @@ struct BenchCommand: ParsableCommand {
                      samples.count, median(samples), (samples.max() ?? 0) * 1000, changed))
         if setup.protocolInUse != .halfblocks {
             let total = zip(samples, encodeSamples).map { $0 + $1 }
-            print(String(format: "%@ picture %d×%d px at 10×20-px cells: encode median %.2f ms, max %.2f ms, median %.0f KB per picture; compose + encode median %.2f ms, max %.2f ms",
-                         setup.protocolInUse.rawValue, pictureSize.0, pictureSize.1, median(encodeSamples), (encodeSamples.max() ?? 0) * 1000,
+            print(String(format: "%@ picture rendered at %d×%d px, shown at %d×%d px (10×20-px cells): encode median %.2f ms, max %.2f ms, median %.0f KB per picture; compose + encode median %.2f ms, max %.2f ms",
+                         setup.protocolInUse.rawValue, pictureSize.0, pictureSize.1, shownSize.0, shownSize.1, median(encodeSamples), (encodeSamples.max() ?? 0) * 1000,
                          Double(bytes.sorted()[bytes.count / 2]) / 1024, median(total), (total.max() ?? 0) * 1000))
         }
     }

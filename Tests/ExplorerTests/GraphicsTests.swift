@@ -57,6 +57,21 @@ struct GraphicsTests {
         #expect(mean < (registers == 256 ? 4 : 16), "mean channel error \(mean)")
     }
 
+    @Test("sixel enlarged while encoding: each shown pixel is the register of its nearest source pixel",
+          arguments: [(150, 113, 361, 272), (37, 23, 37, 23), (5, 3, 17, 11), (40, 30, 41, 31)])
+    func sixelEnlarged(_ width: Int, _ height: Int, _ shownWidth: Int, _ shownHeight: Int) throws {
+        let picture = Self.panePicture(width: width, height: height)
+        let quantized = SixelEncoder.quantize(picture, registers: 256)
+        let decoded = try decodeSixel(SixelEncoder.encode(quantized, width: shownWidth, height: shownHeight))
+        #expect(decoded.width == shownWidth && decoded.height == shownHeight)
+        for y in 0..<shownHeight {
+            for x in 0..<shownWidth {
+                let c = quantized.palette[Int(quantized.indices[(y * height / shownHeight) * width + x * width / shownWidth])]
+                guard decoded[x, y] == c else { Issue.record("shown pixel \(x),\(y) is not its source pixel's register"); return }
+            }
+        }
+    }
+
     @Test("kitty: one image and placement id, the pane's RGB bytes exactly, chunked at 4096")
     func kittyRoundTrip() throws {
         let picture = Self.panePicture(width: 120, height: 90)
@@ -164,11 +179,14 @@ struct GraphicsTests {
 
     // MARK: placement and the composed frame
 
-    @Test("pixel placement: aspect kept, whole cells, sixel made at the shown size, kitty at most the image's pixels")
+    @Test("pixel placement: aspect kept, whole cells, rendered with at most the image's pixels, sixel shown enlarged")
     func placement() {
         // 640×480 in 150×57 cells of 10×20 px: the box is 1500×1140, height-bound → 1520 would be too wide.
         let sixel = PicturePlacement.fit(visibleWidth: 640, visibleHeight: 480, paneColumns: 150, paneRows: 57, cell: Self.cell, terminalScales: false)
-        #expect(sixel == PicturePlacement(columns: 150, rows: 57, width: 1500, height: 1125))
+        #expect(sixel == PicturePlacement(columns: 150, rows: 57, width: 640, height: 480, shownWidth: 1500, shownHeight: 1125))
+        // An image larger than the pane is rendered at the shown size.
+        let large = PicturePlacement.fit(visibleWidth: 3200, visibleHeight: 2400, paneColumns: 150, paneRows: 57, cell: Self.cell, terminalScales: false)
+        #expect(large == PicturePlacement(columns: 150, rows: 57, width: 1500, height: 1125))
         let capped = PicturePlacement.fit(visibleWidth: 640, visibleHeight: 480, paneColumns: 150, paneRows: 57, cell: Self.cell,
                                           terminalScales: false, maximum: PixelSize(width: 800, height: 480))
         #expect(capped == PicturePlacement(columns: 64, rows: 24, width: 640, height: 480))
@@ -188,9 +206,20 @@ struct GraphicsTests {
         let frame = composer.compose(state: state, document: document, columns: 120, rows: 40, title: "t", message: "")
         let picture = try #require(frame.picture)
         let r = frame.imageRegion
-        #expect(picture.width <= r.columns * 8 && picture.width > (r.columns - 1) * 8)
-        #expect(picture.height <= r.rows * 16 && picture.height > (r.rows - 1) * 16)
-        #expect(abs(Double(picture.width) / Double(picture.height) - 200.0 / 150.0) < 0.02)
+        let shown = try #require(frame.pictureShown)
+        #expect(shown.width <= r.columns * 8 && shown.width > (r.columns - 1) * 8)
+        #expect(shown.height <= r.rows * 16 && shown.height > (r.rows - 1) * 16)
+        #expect(abs(Double(shown.width) / Double(shown.height) - 200.0 / 150.0) < 0.02)
+        // Rendered at the image's own 200×150 pixels; the sixel encoder enlarges it.
+        #expect(picture.width == 200 && picture.height == 150)
+        // Composing the same state again (the explore loop's idle polls) renders nothing.
+        let renders = composer.pictureCache.renders
+        let again = composer.compose(state: state, document: document, columns: 120, rows: 40, title: "t", message: "other status")
+        #expect(composer.pictureCache.renders == renders && again.picture == picture)
+        var moved = state
+        moved.opacity = 0.3
+        _ = composer.compose(state: moved, document: document, columns: 120, rows: 40, title: "t", message: "")
+        #expect(composer.pictureCache.renders == renders + 1)
         for row in r.row..<(r.row + r.rows) { for column in r.column..<(r.column + r.columns) { #expect(frame.grid[column, row] == .blank) } }
         // The picture is the pane's own at that size.
         #expect(picture == ImagePane(document: document, state: state, theme: Theme.standard).render(width: picture.width, height: picture.height))
