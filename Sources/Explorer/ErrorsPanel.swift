@@ -50,12 +50,12 @@ enum ErrorsPanel {
 
     static func errorRows(_ document: ExplorerDocument) -> (header: String, rows: [ListRow]) {
         guard let errors = document.errors else { return ("errors", [ListRow(swatch: nil, text: absence(document) ?? "")]) }
-        return ("    class      IoU  partner · why", errors.rows.map { row in
+        return ("   class      IoU partner query · why", errors.rows.map { row in
             ListRow(swatch: colour(of: row.segment.outcome), text: text(of: row))
         })
     }
 
-    /// "FP square     0.42 gt 5003 · wrong class · q12"
+    /// "FP square     0.42 gt 5003 q12 · wrong class": the query before the reason, which may be cut off.
     static func text(of row: ErrorRow) -> String {
         let s = row.segment
         let (tag, why): (String, String?) = switch s.outcome {
@@ -67,7 +67,7 @@ enum ErrorsPanel {
         let partnerSide = row.side == .prediction ? "gt" : "seg"
         let partner = s.partner.map { " \(partnerSide) \($0)" } ?? ""
         return tag + " " + pad(row.categoryName, 9) + String(format: " %4.2f", s.iou) + partner
-            + (why.map { " · " + $0 } ?? "") + (s.query.map { " · q\($0)" } ?? "")
+            + (s.query.map { " q\($0)" } ?? "") + (why.map { " · " + $0 } ?? "")
     }
 
     /// Enter in the errors view: the queries-view row of the selected FP's or FN's responsible query.
