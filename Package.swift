@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Themes", dependencies: ["Imaging", "FileIO"]),
         .target(name: "Evaluation", dependencies: ["Segmentation", "FileIO"], swiftSettings: vectorCode),
         // The explorer with no terminal: frames of cells, blitting, colour handling (issue 5, in progress).
-        .target(name: "Explorer", dependencies: ["Segmentation", "Themes", "Imaging", "Mask2Former", "TensorCore"]),
+        .target(name: "Explorer", dependencies: ["Segmentation", "Evaluation", "Themes", "Imaging", "Mask2Former", "TensorCore"]),
         .target(name: "CursesTerminal", dependencies: ["Explorer", "CNCursesW", "Imaging", "FileIO"]),
         .executableTarget(
             name: "maskscope",
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Evaluation", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["MaskscopeFuzz", "TestSupport"]),
         // The terminal probe's I/O against scripted terminals on a pseudo-terminal.
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "Explorer"]),

@@ -30,6 +30,9 @@ public struct ExplorerDocument: Sendable {
     public let semanticClasses: [(label: Int, pixels: Int)]
     /// All queries, best score first.
     public let queries: [QueryRow]
+    /// Errors against the ground truth (views 6 and 7); nil when the explorer has none, a problem when
+    /// this image has no usable annotation.
+    public var groundTruth: Result<ImageErrors, GroundTruthProblem>? = nil
 
     /// Runs the model on `image` and post-processes at the image's resolution.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,

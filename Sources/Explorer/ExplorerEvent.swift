@@ -13,6 +13,8 @@ public enum ExplorerEvent: Sendable, Equatable {
     case resultsLoaded(layerCount: Int)
     /// A click on the row of the list (the composer maps pane clicks to the segment underneath).
     case select(row: Int)
+    /// Open the queries view on this row (Enter on an error with a responsible query).
+    case showQuery(row: Int)
     /// Mouse wheel over the image: zoom by `factor` around the image point at fractions (x, y).
     case zoom(factor: Double, x: Double, y: Double)
 }

@@ -69,6 +69,8 @@ extension ExplorerDocument {
         case .semantic: return semanticClasses.count
         case .instance: return instances.count
         case .queries: return queries.count
+        case .truth: return errors?.truthSegments.count ?? 0
+        case .errors: return errors?.rows.count ?? 0
         }
     }
 
@@ -96,6 +98,14 @@ extension ExplorerDocument {
                 if v > bestValue { bestValue = v; best = row }
             }
             return best
+        case .truth:
+            guard let row = errors?.truthRows.values[i], row >= 0 else { return nil }
+            return Int(row)
+        case .errors:
+            // A missed segment is what a click means where one lies; else the prediction there.
+            guard let errors else { return nil }
+            let row = errors.missedRows.values[i] >= 0 ? errors.missedRows.values[i] : errors.predictionRows.values[i]
+            return row >= 0 ? Int(row) : nil
         case .image:
             return nil
         }

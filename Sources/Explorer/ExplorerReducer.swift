@@ -12,6 +12,11 @@ public enum ExplorerReducer {
             if let layer = s.layer { s.layer = layer >= s.layerCount - 1 ? nil : layer }
         case .select(let row):
             if row >= 0 && row < s.listCount { s.selection = row }
+        case .showQuery(let row):
+            // From the errors view to the query responsible; the next listChanged clamps the row.
+            switchView(&s, to: .queries)
+            s.selection = max(0, row)
+            s.layer = nil
         case .zoom(let factor, let x, let y):
             s.viewport.zoom(by: factor, aroundX: x, y: y)
         case .key(let key):
@@ -39,7 +44,7 @@ public enum ExplorerReducer {
         case .character(let c):
             switch c {
             case "q": s.quitRequested = true
-            case "1", "2", "3", "4", "5":
+            case "1", "2", "3", "4", "5", "6", "7":
                 switchView(&s, to: ExplorerView.allCases[Int(String(c))! - 1])
             case "[": s.layer = max(0, s.shownLayer - 1)
             case "]": s.layer = s.shownLayer + 1 >= s.layerCount - 1 ? nil : s.shownLayer + 1   // the last layer is the final result

@@ -3,7 +3,7 @@
 
 /// What the image pane shows.
 public enum ExplorerView: String, Sendable, CaseIterable {
-    case image, panoptic, semantic, instance, queries
+    case image, panoptic, semantic, instance, queries, truth, errors
 
     /// Status-line name.
     public var title: String {
@@ -13,6 +13,8 @@ public enum ExplorerView: String, Sendable, CaseIterable {
         case .semantic: return "semantic"
         case .instance: return "instance"
         case .queries: return "queries"
+        case .truth: return "ground truth"
+        case .errors: return "errors"
         }
     }
 }

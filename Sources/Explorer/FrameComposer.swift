@@ -82,7 +82,9 @@ public struct FrameComposer: Sendable {
             grid.write(String(text.prefix(columns)), column: max(0, (columns - text.count) / 2), row: rows / 2)
             return ComposedFrame(grid: grid, imageRegion: (0, 0, 0, 0))
         }
-        grid.write(pad(" maskscope · " + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"),
+        // The errors view puts the image's PQ and counts first, where the title is never cut off.
+        let scores = state.view == .errors ? document?.errors.map { ErrorsPanel.summary($0.scores) + " · " } ?? "" : ""
+        grid.write(pad(" maskscope · " + scores + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"),
                    bold: true, reverse: monochrome)
         let panelWidth = min(44, max(30, columns / 3))
         let paneColumns = columns - panelWidth - 1

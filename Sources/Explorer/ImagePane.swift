@@ -45,6 +45,7 @@ struct ImagePane {
         tint(&work, map: map, visible: visible, tints: tints)
         var picture = boxDownscale(work, width: width, height: height)
         drawBoundaries(&picture, map: map, visible: visible)
+        if state.view == .errors { hatchMissed(&picture, visible: visible) }
         return picture
     }
 
@@ -59,6 +60,8 @@ struct ImagePane {
         case .panoptic: maximum = Int(document.panoptic.segments.map(\.id).max() ?? 0)
         case .semantic: maximum = document.labels.count - 1
         case .instance: maximum = document.instances.count - 1
+        case .truth: maximum = (document.errors?.truthSegments.count ?? 0) - 1
+        case .errors: maximum = (document.errors?.rows.count ?? 0) - 1
         default: maximum = -1
         }
         let selected = selectedValue()
@@ -127,6 +130,9 @@ struct ImagePane {
         switch state.view {
         case .semantic: return document.semantic
         case .instance: return document.instanceMap
+        case .truth: return document.errors?.truthRows ?? LabelMap(width: document.image.width, height: document.image.height, filledWith: -1)
+        case .errors:
+            return document.errors?.predictionRows ?? LabelMap(width: document.image.width, height: document.image.height, filledWith: -1)
         default: return document.panoptic.map
         }
     }
@@ -136,6 +142,10 @@ struct ImagePane {
         case .panoptic: return value > 0 ? palette[Int(value - 1) % palette.count] : nil
         case .semantic: return value >= 0 ? palette[Int(value) % palette.count] : nil
         case .instance: return value >= 0 ? palette[Int(value) % palette.count] : nil
+        case .truth: return value >= 0 ? palette[Int(value) % palette.count] : nil
+        case .errors:
+            guard let rows = document.errors?.rows, value >= 0, Int(value) < rows.count else { return nil }
+            return ErrorsPanel.colour(of: rows[Int(value)].segment.outcome)
         default: return nil
         }
     }
@@ -147,6 +157,8 @@ struct ImagePane {
         case .panoptic: return row < document.panoptic.segments.count ? document.panoptic.segments[row].id : nil
         case .semantic: return row < document.semanticClasses.count ? Int32(document.semanticClasses[row].label) : nil
         case .instance: return row < document.instances.count ? Int32(row) : nil
+        case .truth: return row < (document.errors?.truthSegments.count ?? 0) ? Int32(row) : nil
+        case .errors: return row < (document.errors?.rows.count ?? 0) ? Int32(row) : nil
         default: return nil
         }
     }

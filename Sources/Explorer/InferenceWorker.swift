@@ -27,13 +27,16 @@ public final class InferenceWorker: @unchecked Sendable {
     private let model: Mask2FormerModel
     private let options: PostProcessingOptions
     private let stuff: Set<Int>
+    private let groundTruth: PanopticGroundTruth?
 
-    /// `images`: the file to read and the name exports use.
-    public init(images: [(path: String, name: String)], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>) {
+    /// `images`: the file to read and the name exports use; `groundTruth`: errors are computed against it.
+    public init(images: [(path: String, name: String)], model: Mask2FormerModel, options: PostProcessingOptions, stuff: Set<Int>,
+                groundTruth: PanopticGroundTruth? = nil) {
         self.images = images
         self.model = model
         self.options = options
         self.stuff = stuff
+        self.groundTruth = groundTruth
     }
 
     public func start() {
@@ -63,7 +66,11 @@ public final class InferenceWorker: @unchecked Sendable {
                 result = ExplorerDocument.make(
                     name: images[index].name, image: picture, model: model, options: options, stuff: stuff,
                     progress: { [self] stage in lock.withLock { self.stage = stage } },
-                    shouldStop: { [self] in shouldStop }).map { .done($0) }
+                    shouldStop: { [self] in shouldStop }).map { document in
+                        if let groundTruth { lock.withLock { stage = "comparing with the ground truth" } }
+                        return .done(groundTruth.map { document.attaching($0, imagePath: images[index].path, maskThreshold: options.maskThreshold) }
+                                     ?? document)
+                    }
             } catch {
                 result = .failed("\(error)")
             }

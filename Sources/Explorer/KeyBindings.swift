@@ -8,6 +8,8 @@ public struct KeyBinding: Sendable {
 public enum KeyBindings {
     public static let all: [KeyBinding] = [
         KeyBinding(keys: "1 2 3 4 5", action: "view: image, panoptic, semantic, instance, queries (Tab cycles)"),
+        KeyBinding(keys: "6 7", action: "view: ground truth, errors (TP/FP/FN against --panoptic-json)"),
+        KeyBinding(keys: "Enter in errors", action: "jump to the query responsible for an FP or FN"),
         KeyBinding(keys: "↑ ↓ PgUp PgDn Home End", action: "move the selection"),
         KeyBinding(keys: "Enter", action: "details of the selected segment or query"),
         KeyBinding(keys: "[ ]", action: "previous / next decoder layer of the selected query (layer 0 = learned queries)"),

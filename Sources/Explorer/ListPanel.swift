@@ -33,6 +33,8 @@ enum ListPanel {
                 ListRow(swatch: palette[index % palette.count],
                         text: name(instance.label, 14) + String(format: " %5.2f %5.1f%%", instance.score, 100 * Float(instance.mask.area) / pixels))
             })
+        case .truth: return ErrorsPanel.truthRows(document, palette: palette)
+        case .errors: return ErrorsPanel.errorRows(document)
         case .queries:
             return ("query label        score  area fate", document.queries.map { q in
                 ListRow(swatch: nil, text: pad("q\(q.query)", 5) + " " + name(q.label, 12) + String(format: " %4.2f %4.0f%% ", q.score, 100 * q.area) + fateText(q.fate))

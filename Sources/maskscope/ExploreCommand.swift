@@ -26,6 +26,12 @@ struct ExploreCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var postProcessing: PostProcessingArguments
 
+    @Option(name: .customLong("panoptic-json"),
+            help: "Ground truth for views 6 and 7: COCO panoptic JSON (default with no images: the sample scenes' own).")
+    var panopticJSON: String?
+    @Option(name: .customLong("panoptic-dir"), help: "Ground truth: the folder of panoptic PNGs.")
+    var panopticDirectory: String?
+
     @Option(help: "Theme name (Themes/, $XDG_CONFIG_HOME/maskscope/themes).")
     var theme = "default"
 
@@ -34,6 +40,9 @@ struct ExploreCommand: ParsableCommand {
     var graphics: String?
 
     func validate() throws {
+        if (panopticJSON == nil) != (panopticDirectory == nil) {
+            throw ValidationError("--panoptic-json and --panoptic-dir go together")
+        }
         let environment = ProcessInfo.processInfo.environment
         guard GraphicsRequest.from(option: graphics, environment: environment) != nil else {
             let given = graphics.map { "--graphics '\($0)'" } ?? "MASKSCOPE_GRAPHICS='\(environment["MASKSCOPE_GRAPHICS"] ?? "")'"
@@ -70,13 +79,21 @@ struct ExploreCommand: ParsableCommand {
             guard !images.isEmpty else { throw ValidationError("no PNG or JPEG images in \(paths.joined(separator: ", "))") }
             let chosenTheme = try ThemeLoader.load(named: theme)
             let model = try modelOptions.load()
-            let stuff = try postProcessing.stuff(labels: model.config.labels).ids
+            // With no images and no ground truth named, the sample scenes open with their own.
+            var truthFiles = panopticJSON.flatMap { json in panopticDirectory.map { (json: json, directory: $0) } }
+            if inputs.isEmpty && truthFiles == nil, let folder = paths.first, fileExists(folder + "/panoptic.json") {
+                truthFiles = (folder + "/panoptic.json", folder + "/panoptic")
+            }
+            let groundTruth = try truthFiles.map { try ExploreGroundTruth.load(json: $0.json, directory: $0.directory, labels: model.config.labels) }
+            // Stuff as eval derives it from the ground truth, so the errors are what eval scores (--stuff-labels still wins).
+            let stuff = try groundTruth.flatMap { postProcessing.stuffLabels == nil ? $0.stuffLabels : nil }
+                ?? postProcessing.stuff(labels: model.config.labels).ids
             let environment = ProcessInfo.processInfo.environment
             let request = GraphicsRequest.from(option: graphics, environment: environment) ?? .auto
             let setup = Self.chooseGraphics(request: request, environment: environment)
             let terminal = try CursesTerminal(environment: environment, graphics: setup)
             let worker = InferenceWorker(images: images.map { (path: $0.path, name: ($0.outputStem as NSString).lastPathComponent) },
-                                         model: model, options: postProcessing.options, stuff: stuff)
+                                         model: model, options: postProcessing.options, stuff: stuff, groundTruth: groundTruth)
             worker.start()
             let status = runLoop(worker: worker, terminal: terminal, environment: environment, theme: chosenTheme,
                                  images: images, modelName: model.location.name)
@@ -155,6 +172,8 @@ struct ExploreCommand: ParsableCommand {
                         message = "export to \(FileManager.default.currentDirectoryPath) failed: \(error)"
                     }
                 }
+            case .key(.enter) where state.view == .errors && !state.showHelp:
+                if let event = document?.enterEvent(state: state) { state = ExplorerReducer.reduce(state, event) }
             case .key(let key):
                 let before = state.imageIndex
                 state = ExplorerReducer.reduce(state, .key(key))

@@ -30,7 +30,15 @@ struct ReducerTests {
         s = apply([.key(.tab), .key(.tab)], to: s)
         #expect(s.view == .queries)
         s = apply([.key(.tab)], to: s)
+        #expect(s.view == .truth)
+        s = apply([.key(.tab)], to: s)
+        #expect(s.view == .errors)
+        s = apply([.key(.tab)], to: s)
         #expect(s.view == .image)
+        s = apply([.key(.character("7"))], to: s)
+        #expect(s.view == .errors)
+        s = apply([.key(.character("6"))], to: s)
+        #expect(s.view == .truth)
     }
 
     @Test("[ and ] step through the decoder layers, ] past the last returns to the final result")
