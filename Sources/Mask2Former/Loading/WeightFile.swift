@@ -20,6 +20,12 @@ public protocol WeightFile: AnyObject {
     var tensors: [String: WeightInfo] { get }
     func floatTensor(_ name: String) throws -> Tensor
     func integerValues(_ name: String) throws -> [Int64]
+    /// How the file itself spells a tensor (differs where names are mapped, as for detectron2).
+    func sourceName(_ name: String) -> String
+}
+
+extension WeightFile {
+    public func sourceName(_ name: String) -> String { name }
 }
 
 extension SafetensorsFile: WeightFile {
