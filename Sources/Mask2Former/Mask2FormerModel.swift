@@ -47,9 +47,9 @@ public final class Mask2FormerModel: Sendable {
         self.location = location
         let weightFile: any WeightFile
         if location.isDetectron2 {
-            let file = try DetectronCheckpointFile(path: location.weightsPath)
+            let file = try openWeightFile(path: location.weightsPath)
             let architecture = try Detectron2Architecture(
-                shapes: file.entries.mapValues(\.shape), path: location.weightsPath, catalog: labelCatalog)
+                shapes: file.tensors.mapValues(\.shape), path: location.weightsPath, catalog: labelCatalog)
             detectron2 = architecture
             config = architecture.config
             processorConfig = architecture.preprocessing.processorConfig

@@ -140,9 +140,18 @@ struct Detectron2Tests {
         #expect(fromPickle.processorConfig.imageMean.map { ($0 * 255 * 1000).rounded() / 1000 } == [123.675, 116.28, 103.53])
     }
 
+    @Test("a detectron2 training .pth (torch.save's zip of {\"model\": state dict}) loads and computes what the .pkl computes")
+    func trainingPth() throws {
+        let pth = try Mask2FormerModel(model: fixturePath("detectron2/tiny-r-stride3x3.pth"))
+        let pkl = try Mask2FormerModel(model: fixturePath("detectron2/tiny-r-stride3x3.pkl"))
+        #expect(pth.weightsFormat.hasPrefix("PyTorch zip") && pth.detectron2 == pkl.detectron2)
+        let pixels = try referenceInputAndLogits().0
+        #expect(pth.forward(pixels).final.maskLogits.scalars == pkl.forward(pixels).final.maskLogits.scalars)
+    }
+
     @Test("--model with a file that is not a pickle is refused in one line")
     func notAPickle() throws {
         let message = try #require(loadingError { _ = try CheckpointLocation.resolve(fixturePath("models/tiny-w7/config.json")) })
-        #expect(message.contains("config.json: ") && message.contains("not a pickle"), "\(message)")
+        #expect(message.contains("config.json: ") && message.contains("neither a pickle nor torch.save's zip"), "\(message)")
     }
 }

@@ -36,6 +36,8 @@ import make_fixtures  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 # Swin pickled with protocol 4, ResNet with protocol 2 (bytes through _codecs.encode, ~1.4× larger): both zoo variants.
 MODELS = {"tiny-w7": 4, "tiny-r-stride3x3": 2}
+# Also written as detectron2's training checkpoint (.pth, torch.save zip): the smaller model only.
+PTH = {"tiny-r-stride3x3"}
 
 E = "model.pixel_level_module.encoder."
 P = "model.pixel_level_module.decoder."
@@ -151,6 +153,12 @@ def main() -> int:
         with open(out_dir / f"{name}.pkl", "wb") as f:
             pickle.dump({"model": arrays, "__author__": "maskscope-fixture"}, f, protocol=protocol)
         print(f"[{name}] {len(state)} tensors → {len(arrays)} detectron2 arrays, protocol {protocol}")
+        if name in PTH:
+            # What a detectron2 training run leaves (output/model_final.pth): torch.save's zip format.
+            import torch
+            tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+            torch.save({"model": tensors, "iteration": 0}, out_dir / f"{name}.pth")
+            print(f"[{name}] also as a training .pth (torch.save zip)")
     make_fixtures.write_manifest(fixtures)
     return 0
 

@@ -42,10 +42,10 @@ public struct CheckpointLocation: Sendable, Equatable {
             return location
         }
         if fileExists(model) {
-            // detectron2's model_final_<hash>.pkl (or .pth): a pickle, told by its first byte (PROTO).
-            guard let head = try? MappedFile(path: model), head.bytes.first == 0x80 else {
+            // detectron2's model_final_<hash>.pkl (a pickle: PROTO first) or a training .pth (torch.save's zip).
+            guard let head = try? MappedFile(path: model), head.bytes.first == 0x80 || Array(head.bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04] else {
                 throw ModelError.unsupported(
-                    file: model, detail: "--model takes a checkpoint folder, a cached hub repo id or a detectron2 checkpoint (model_final_<hash>.pkl), and this file is not a pickle")
+                    file: model, detail: "--model takes a checkpoint folder, a cached hub repo id or a detectron2 checkpoint (model_final_<hash>.pkl or .pth), and this file is neither a pickle nor torch.save's zip")
             }
             var location = CheckpointLocation(name: model, folder: (model as NSString).deletingLastPathComponent, weightsPath: model)
             location.isDetectron2 = true

@@ -4,24 +4,24 @@
 
 import Safetensors
 import TensorCore
-import TorchCheckpoint
 
 public final class Detectron2Weights: WeightFile {
-    let file: DetectronCheckpointFile
+    /// The file under detectron2's names: a pickle (.pkl) or torch.save's zip (a training .pth).
+    let file: any WeightFile
     /// transformers name → where it comes from.
     public let sources: [String: Detectron2Source]
     public let tensors: [String: WeightInfo]
 
     public var path: String { file.path }
-    public var formatName: String { "detectron2 pickle (names mapped to transformers')" }
+    public var formatName: String { "\(file.formatName), detectron2 names mapped to transformers'" }
 
-    public init(file: DetectronCheckpointFile) throws {
+    public init(file: any WeightFile) throws {
         self.file = file
         var sources: [String: Detectron2Source] = [:]
         var tensors: [String: WeightInfo] = [:]
-        for (name, entry) in file.entries {
+        for (name, entry) in file.tensors {
             let targets = Detectron2NameMap.targets(of: name)
-            let info = WeightInfo(dtype: entry.dtype, shape: entry.shape)
+            let info = entry
             if targets.isEmpty {
                 sources[name] = Detectron2Source(name: name, third: nil)
                 tensors[name] = info
