@@ -6,6 +6,7 @@ import Foundation
 import Mask2Former
 import TestSupport
 import Testing
+import TensorCore
 import TorchCheckpoint
 
 private let tinyW7Labels = ["sky", "grass", "disc", "square", "triangle", "star", "ring"]
@@ -149,9 +150,40 @@ struct Detectron2Tests {
         #expect(pth.forward(pixels).final.maskLogits.scalars == pkl.forward(pixels).final.maskLogits.scalars)
     }
 
+    @Test("a fused projection whose rows do not split in three is refused; BatchNorm counters are skipped")
+    func weightsView() throws {
+        let refused = try #require(loadingError {
+            _ = try Detectron2Weights(file: FakeWeights(["backbone.layers.0.blocks.0.attn.qkv.weight": [16, 16]]))
+        })
+        #expect(refused == "fake.pkl: tensor 'backbone.layers.0.blocks.0.attn.qkv.weight' has shape [16, 16]; a fused query/key/value projection needs a first dimension divisible by 3")
+        let view = try Detectron2Weights(file: FakeWeights([
+            "backbone.res2.0.conv1.norm.num_batches_tracked": [], "sem_seg_head.predictor.transformer_self_attention_layers.0.self_attn.in_proj_bias": [96],
+            "pixel_mean": [3, 1, 1],
+        ]))
+        #expect(Set(view.tensors.keys) == ["model.transformer_module.decoder.layers.0.self_attn.q_proj.bias", "model.transformer_module.decoder.layers.0.self_attn.k_proj.bias",
+                                          "model.transformer_module.decoder.layers.0.self_attn.v_proj.bias", "pixel_mean"])
+        #expect(view.tensors["model.transformer_module.decoder.layers.0.self_attn.k_proj.bias"]?.shape == [32])
+        #expect(view.sourceName("model.transformer_module.decoder.layers.0.self_attn.v_proj.bias")
+                == "sem_seg_head.predictor.transformer_self_attention_layers.0.self_attn.in_proj_bias[rows 64..<96]")
+        #expect(try view.floatTensor("model.transformer_module.decoder.layers.0.self_attn.v_proj.bias").scalars == (64..<96).map(Float.init))
+    }
+
     @Test("--model with a file that is not a pickle is refused in one line")
     func notAPickle() throws {
         let message = try #require(loadingError { _ = try CheckpointLocation.resolve(fixturePath("models/tiny-w7/config.json")) })
         #expect(message.contains("config.json: ") && message.contains("neither a pickle nor torch.save's zip"), "\(message)")
     }
+}
+
+/// Tensors by name and shape whose values are their element indices.
+final class FakeWeights: WeightFile {
+    let path = "fake.pkl"
+    let formatName = "fake"
+    let tensors: [String: WeightInfo]
+    init(_ shapes: [String: [Int]]) { tensors = shapes.mapValues { WeightInfo(dtype: .f32, shape: $0) } }
+    func floatTensor(_ name: String) throws -> Tensor {
+        let shape = tensors[name]?.shape ?? []
+        return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map(Float.init))
+    }
+    func integerValues(_ name: String) throws -> [Int64] { [] }
 }

@@ -20,6 +20,8 @@ public final class Detectron2Weights: WeightFile {
         var sources: [String: Detectron2Source] = [:]
         var tensors: [String: WeightInfo] = [:]
         for (name, entry) in file.tensors {
+            // BatchNorm's training counter (zoo files may carry it): eval mode never reads it.
+            if name.hasSuffix(".num_batches_tracked") { continue }
             let targets = Detectron2NameMap.targets(of: name)
             let info = entry
             if targets.isEmpty {

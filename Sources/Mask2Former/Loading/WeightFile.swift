@@ -11,6 +11,7 @@ public struct WeightInfo: Sendable, Equatable {
     /// nil for element types maskscope cannot read (refused if a weight has one).
     public var dtype: DType?
     public var shape: [Int]
+    public init(dtype: DType?, shape: [Int]) { self.dtype = dtype; self.shape = shape }
 }
 
 public protocol WeightFile: AnyObject {
