@@ -2,6 +2,7 @@
 // decoder → masked-attention decoder, returning every layer's prediction.
 
 import Dispatch
+import TorchCheckpoint
 import Safetensors
 import TensorCore
 
@@ -27,6 +28,8 @@ public final class Mask2FormerModel: Sendable {
     public let weightsFormat: String
     /// Every parameter read, in load order (what `maskscope inspect` lists).
     public let parameters: [ParameterRecord]
+    /// For a detectron2 checkpoint: the architecture read from its shapes, its dataset and preprocessing.
+    public let detectron2: Detectron2Architecture?
     let backbone: any FeatureBackbone
     let pixelDecoder: PixelDecoder
     let decoder: MaskedAttentionDecoder
@@ -39,13 +42,26 @@ public final class Mask2FormerModel: Sendable {
     /// Loads and verifies a checkpoint folder: config, preprocessing settings, memory for the largest
     /// input they allow, and every weight (present, right shape, finite).
     /// `memoryLimit`: nil means `MemoryLimit.standard()` (MASKSCOPE_MEMORY_LIMIT, else 80 % of memory).
-    public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil) throws {
+    /// `labelCatalog` names the classes of a detectron2 checkpoint from its class count.
+    public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil) throws {
         self.location = location
-        config = try Mask2FormerConfig.load(path: location.configPath)
-        processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
+        let weightFile: any WeightFile
+        if location.isDetectron2 {
+            let file = try openWeightFile(path: location.weightsPath)
+            let architecture = try Detectron2Architecture(
+                shapes: file.tensors.mapValues(\.shape), path: location.weightsPath, catalog: labelCatalog)
+            detectron2 = architecture
+            config = architecture.config
+            processorConfig = architecture.preprocessing.processorConfig
+            weightFile = try Detectron2Weights(file: file)
+        } else {
+            detectron2 = nil
+            config = try Mask2FormerConfig.load(path: location.configPath)
+            processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
+            weightFile = try openWeightFile(path: location.weightsPath)
+        }
         let limit = try memoryLimit ?? MemoryLimit.standard()
         self.memoryLimit = limit
-        let weightFile = try openWeightFile(path: location.weightsPath)
         weightsFormat = weightFile.formatName
         let weights = WeightLoader(file: weightFile)
         do { fileWeightBytes = try weights.floatBytes } catch {
@@ -74,8 +90,8 @@ public final class Mask2FormerModel: Sendable {
     }
 
     /// Resolves `--model` (folder or cached hub id) and loads it.
-    public convenience init(model: String, memoryLimit: MemoryLimit? = nil) throws {
-        try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit)
+    public convenience init(model: String, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil) throws {
+        try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit, labelCatalog: labelCatalog)
     }
 
     /// The memory a forward pass at `height × width` (the model input) needs.

@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
             let policy: OverwritePolicy = overwrite ? .replace : .refuse
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
             let truth = try JSONFile.decode(GroundTruth.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
-            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel()) : nil
+            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels) : nil
             let merged = try predictions.flatMap { folder in
                 fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
             }

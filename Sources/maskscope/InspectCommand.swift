@@ -3,13 +3,14 @@
 import ArgumentParser
 import Foundation
 import Mask2Former
+import Segmentation
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Print a model's config and parameter count, and check every tensor is present with the right shape.")
 
-    @Argument(help: ArgumentHelp("A checkpoint folder or a cached hub repo id.", valueName: "folder|org/name"))
+    @Argument(help: ArgumentHelp("A checkpoint folder, a cached hub repo id, or a detectron2 checkpoint (model_final_<hash>.pkl).", valueName: "folder|org/name|file.pkl"))
     var model: String
 
     @Flag(help: "List every parameter with its shape and dtype.")
@@ -18,23 +19,36 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
-            let loaded = try Mask2FormerModel(model: model)
+            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels)
             let config = loaded.config
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
             lines.append("folder            \(loaded.location.folder)")
             lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
             if let note = loaded.location.note { lines.append("snapshot          \(note)") }
+            if let detectron2 = loaded.detectron2 {
+                lines.append("format            detectron2 checkpoint: no config files; architecture read from the tensor shapes")
+                lines.append("architecture      \(detectron2.backboneName), \(config.numQueries) queries, \(config.numLabels) classes, \(config.decoderLayers) predictions")
+                lines.append("dataset           \(detectron2.dataset.map { "\($0.name) (from the class count \(config.numLabels))" } ?? "unknown for \(config.numLabels) classes: labels are numbered")")
+                for assumption in detectron2.assumptions { lines.append("assumed           \(assumption)") }
+            }
             lines.append("backbone          \(config.backbone.summary)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")
             lines.append("labels            \(config.numLabels) (+ no object): \(config.labels.prefix(8).joined(separator: ", "))\(config.numLabels > 8 ? ", …" : "")")
-            lines.append("preprocessing     \(describe(loaded.processorConfig))")
+            if let detectron2 = loaded.detectron2 {
+                lines.append("preprocessing     detectron2: \(detectron2.preprocessing.summary)")
+                lines.append("                  run as: \(describe(loaded.processorConfig)) (resize rounding and padding still transformers'; see README)")
+            } else {
+                lines.append("preprocessing     \(describe(loaded.processorConfig))")
+            }
             let dtypes = Dictionary(grouping: loaded.parameters, by: \.dtype).map { "\($0.key) \($0.value.count)" }.sorted()
             lines.append("parameters        \(loaded.parameterCount.formatted()) in \(loaded.parameters.count) tensors (\(dtypes.joined(separator: ", ")))")
             let renamed = loaded.parameters.filter { $0.name != $0.fileName }.count
-            if renamed > 0 { lines.append("key names         transformers 5.x spelling (\(renamed) tensors mapped to 4.x names)") }
-            lines.append("check             every tensor present with the shape config.json implies; nothing unexpected")
+            if loaded.detectron2 != nil {
+                lines.append("key names         detectron2's, mapped to transformers' (\(renamed) tensors; fused q/k/v split in three)")
+            } else if renamed > 0 { lines.append("key names         transformers 5.x spelling (\(renamed) tensors mapped to 4.x names)") }
+            lines.append("check             every tensor present with the shape \(loaded.detectron2 == nil ? "config.json" : "the inferred architecture") implies; nothing unexpected")
             if tensors {
                 lines.append("")
                 for record in loaded.parameters {

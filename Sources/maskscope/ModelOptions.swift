@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Mask2Former
+import Segmentation
 
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
@@ -31,7 +32,8 @@ struct ModelOptions: ParsableArguments {
 
     /// `--model`, else MASKSCOPE_MODEL, else the model shipped in Models/.
     func load() throws -> Mask2FormerModel {
-        let loaded = try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit)
+        let loaded = try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit,
+                                          labelCatalog: DatasetCatalog.detectron2Labels)
         // Weights from a snapshot refs/main does not name (HF cache): say so, as transformers does not.
         if let note = loaded.location.note { printError("note: \(note)") }
         return loaded

@@ -112,12 +112,13 @@ struct CheckpointFormatTests {
 
 @Suite("Weight files opened by content")
 struct WeightFileFormatTests {
-    @Test("zip → torch, pickle → detectron2, else safetensors; a detectron2 file as --model says it is not loadable yet")
+    @Test("zip → torch, pickle → detectron2, else safetensors; a pickle that is no Mask2Former as --model says what is missing")
     func dispatch() throws {
         #expect(try openWeightFile(path: tinyW7("pytorch_model.bin")).formatName.contains("PyTorch zip"))
         #expect(try openWeightFile(path: fixturePath("torch/detectron2-p2.pkl")).formatName == "detectron2 pickle")
         #expect(try openWeightFile(path: tinyW7("model.safetensors")).formatName == "safetensors")
-        let message = try #require(loadingError { _ = try CheckpointLocation.resolve(fixturePath("torch/detectron2-p2.pkl")) })
-        #expect(message.contains("detectron2 .pkl/.pth checkpoints are not loadable yet"), "\(message)")
+        #expect(try CheckpointLocation.resolve(fixturePath("torch/detectron2-p2.pkl")).isDetectron2)
+        let message = try #require(loadingError { _ = try Mask2FormerModel(model: fixturePath("torch/detectron2-p2.pkl")) })
+        #expect(message.contains("detectron2-p2.pkl: ") && message.contains("the Swin backbone has 0 stages; Mask2Former needs 4"), "\(message)")
     }
 }

@@ -55,6 +55,24 @@ struct PredictAndInspectTests {
         #expect(result.stdout.contains("every tensor present"))
     }
 
+    @Test("inspect and predict on a detectron2 .pkl: format, architecture from the shapes, preprocessing at detectron2's size")
+    func detectron2() throws {
+        let checkpoint = fixturePath("detectron2/tiny-w7.pkl")
+        let result = try runMaskscope(["inspect", checkpoint])
+        #expect(result.status == 0, "\(result.stderr)")
+        for line in ["format            detectron2 checkpoint", "architecture      Swin (embed dim 16), 12 queries, 7 classes, 10 predictions",
+                     "heads [2, 4, 8, 16], window 7", "dataset           unknown for 7 classes",
+                     "preprocessing     detectron2: pixel mean [123.675, 116.28, 103.53] / std [58.395, 57.12, 57.375]",
+                     "ResizeShortestEdge 800 (max 1333), pad to a multiple of 32", "every tensor present"] {
+            #expect(result.stdout.contains(line), "missing '\(line)' in\n\(result.stdout)")
+        }
+        // Logit parity of .pkl files is ParityTests' (on the reference inputs); here predict must accept
+        // the file and resize to detectron2's COCO test size (shortest edge 800, then ×32).
+        let predicted = try runMaskscope(["predict", image, "--model", checkpoint])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stdout.contains("120×90 → input 1088×800"), "\(predicted.stdout)")
+    }
+
     @Test("bad inputs give one line on stderr and status 1; bad usage gives status 2")
     func errors() throws {
         let directory = try scratchDirectory()

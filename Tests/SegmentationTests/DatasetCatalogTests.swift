@@ -38,4 +38,19 @@ struct DatasetCatalogTests {
         #expect(DatasetCatalog.named("ade20k-150")?.labels[7].name == "bed ")
         #expect(DatasetCatalog.matching(labels: ["sky", "grass"]) == nil)
     }
+
+    @Test("a detectron2 class count names its dataset: all categories, or the things only for instance models")
+    func detectron2Datasets() {
+        let expected: [Int: (String, String, String)] = [
+            133: ("coco-panoptic", "person", "rug-merged"), 80: ("coco-instance", "person", "toothbrush"),
+            150: ("ade20k-150", "wall", "flag"), 19: ("cityscapes-19", "road", "bicycle"),
+            8: ("cityscapes-instance", "person", "bicycle"), 65: ("mapillary-vistas-65", "Bird", "Ego Vehicle"),
+        ]
+        for (count, (name, first, last)) in expected {
+            let dataset = DatasetCatalog.detectron2Dataset(classCount: count)
+            #expect(dataset?.name == name && dataset?.labels.count == count, "\(count)")
+            #expect(dataset?.labels.first == first && dataset?.labels.last == last, "\(count): \(dataset?.labels.first ?? "") … \(dataset?.labels.last ?? "")")
+        }
+        #expect(DatasetCatalog.detectron2Dataset(classCount: 7) == nil)
+    }
 }

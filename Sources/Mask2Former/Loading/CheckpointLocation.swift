@@ -14,6 +14,8 @@ public struct CheckpointLocation: Sendable, Equatable {
     public var weightsPath: String
     /// Said to the user when the weights come from a snapshot other than `refs/main`'s.
     public var note: String?
+    /// A detectron2 checkpoint file given directly: no config files, the architecture comes from its shapes.
+    public var isDetectron2 = false
 
     public var configPath: String { folder + "/config.json" }
     public var preprocessorConfigPath: String { folder + "/preprocessor_config.json" }
@@ -40,11 +42,14 @@ public struct CheckpointLocation: Sendable, Equatable {
             return location
         }
         if fileExists(model) {
-            // detectron2's model_final_<hash>.pkl: DetectronCheckpointFile reads its arrays, but the
-            // architecture inferred from their shapes and the name mapping are still to do (issue 14).
-            throw ModelError.unsupported(
-                file: model, detail: "--model takes a checkpoint folder or a cached hub repo id; detectron2 .pkl/.pth checkpoints are not loadable yet: "
-                    + "convert one with transformers' convert_mask2former_original_pytorch_checkpoint_to_pytorch.py")
+            // detectron2's model_final_<hash>.pkl (a pickle: PROTO first) or a training .pth (torch.save's zip).
+            guard let head = try? MappedFile(path: model), head.bytes.first == 0x80 || Array(head.bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04] else {
+                throw ModelError.unsupported(
+                    file: model, detail: "--model takes a checkpoint folder, a cached hub repo id or a detectron2 checkpoint (model_final_<hash>.pkl or .pth), and this file is neither a pickle nor torch.save's zip")
+            }
+            var location = CheckpointLocation(name: model, folder: (model as NSString).deletingLastPathComponent, weightsPath: model)
+            location.isDetectron2 = true
+            return location
         }
         guard isHubRepoID(model) else {
             throw ModelError.checkpointNotFound(model, detail: "no such folder, and it is not a hub repo id of the form org/name")

@@ -11,6 +11,7 @@ public struct WeightInfo: Sendable, Equatable {
     /// nil for element types maskscope cannot read (refused if a weight has one).
     public var dtype: DType?
     public var shape: [Int]
+    public init(dtype: DType?, shape: [Int]) { self.dtype = dtype; self.shape = shape }
 }
 
 public protocol WeightFile: AnyObject {
@@ -20,6 +21,12 @@ public protocol WeightFile: AnyObject {
     var tensors: [String: WeightInfo] { get }
     func floatTensor(_ name: String) throws -> Tensor
     func integerValues(_ name: String) throws -> [Int64]
+    /// How the file itself spells a tensor (differs where names are mapped, as for detectron2).
+    func sourceName(_ name: String) -> String
+}
+
+extension WeightFile {
+    public func sourceName(_ name: String) -> String { name }
 }
 
 extension SafetensorsFile: WeightFile {

@@ -44,6 +44,9 @@ public final class WeightLoader {
         fileNames = names
     }
 
+    /// A tensor's name as the user's file spells it (for messages and `inspect`).
+    func spelled(_ fileName: String) -> String { file.sourceName(fileName) }
+
     var path: String { file.path }
 
     /// A float tensor with exactly `shape`, by its 4.x name.
@@ -52,17 +55,17 @@ public final class WeightLoader {
             throw ModelError.missingTensor(file: path, tensor: name, expectedShape: shape)
         }
         guard entry.shape == shape else {
-            throw ModelError.wrongShape(file: path, tensor: fileName, shape: entry.shape, expectedShape: shape)
+            throw ModelError.wrongShape(file: path, tensor: spelled(fileName), shape: entry.shape, expectedShape: shape)
         }
         guard let dtype = entry.dtype, dtype.isFloatingPoint else {
             throw ModelError.unsupported(
-                file: path, detail: "tensor '\(fileName)' is \(entry.dtype?.rawValue ?? "of a type maskscope cannot read"); weights must be F32, F16 or BF16")
+                file: path, detail: "tensor '\(spelled(fileName))' is \(entry.dtype?.rawValue ?? "of a type maskscope cannot read"); weights must be F32, F16 or BF16")
         }
         used.insert(name)
-        records.append(ParameterRecord(name: name, fileName: fileName, shape: shape, dtype: dtype.rawValue))
+        records.append(ParameterRecord(name: name, fileName: spelled(fileName), shape: shape, dtype: dtype.rawValue))
         let tensor = try file.floatTensor(fileName)
         if let index = tensor.withUnsafeBufferPointer(firstNonFinite) {
-            throw ModelError.nonFiniteWeight(file: path, tensor: fileName, index: index, count: tensor.count, value: tensor.scalars[index])
+            throw ModelError.nonFiniteWeight(file: path, tensor: spelled(fileName), index: index, count: tensor.count, value: tensor.scalars[index])
         }
         return tensor
     }
@@ -74,7 +77,7 @@ public final class WeightLoader {
         guard let fileName = fileNames[name] else { return }
         used.insert(name)
         guard let values = try? file.integerValues(fileName), values == expected else {
-            throw ModelError.badIndexBuffer(file: path, tensor: fileName)
+            throw ModelError.badIndexBuffer(file: path, tensor: spelled(fileName))
         }
     }
 
@@ -82,7 +85,7 @@ public final class WeightLoader {
     public func checkEverythingUsed() throws {
         let unused = fileNames.keys.filter { !used.contains($0) && !CheckpointKeyRules.isIgnorable($0) }.sorted()
         if !unused.isEmpty {
-            throw ModelError.unexpectedTensors(file: path, names: unused.map { fileNames[$0] ?? $0 })
+            throw ModelError.unexpectedTensors(file: path, names: unused.map { spelled(fileNames[$0] ?? $0) })
         }
     }
 
