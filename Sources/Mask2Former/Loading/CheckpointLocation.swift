@@ -60,7 +60,7 @@ public struct CheckpointLocation: Sendable, Equatable {
             throw ModelError.checkpointNotFound(
                 model, detail: "no folder of that name and not in the Hugging Face cache (looked in \(repoFolder)/snapshots); "
                     + "maskscope never downloads: fetch it with `hf download \(model)` (or `huggingface-cli download \(model)`), "
-                    + "or pass a folder holding config.json, preprocessor_config.json and model.safetensors")
+                    + "or pass a folder holding config.json, preprocessor_config.json and model.safetensors (or pytorch_model.bin), or a detectron2 .pkl")
         }
         try location.checkFiles()
         return location
