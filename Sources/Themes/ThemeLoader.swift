@@ -56,16 +56,16 @@ public enum ThemeLoader {
             throw ThemeError.invalid(file: path, detail: "\(file.count) bytes is too large for a theme (at most \(Limits.fileBytes))")
         }
         let data = Data(file.bytes)
-        let object: [String: ThemeValue]
+        let object: [String: JSONValue]
         do {
-            object = try JSONDecoder().decode([String: ThemeValue].self, from: data)
+            object = try JSONDecoder().decode([String: JSONValue].self, from: data)
         } catch {
             throw ThemeError.invalid(file: path, detail: "not valid JSON, or not a JSON object")
         }
-        func invalid(_ field: String, _ value: ThemeValue?, _ allowed: String) -> ThemeError {
-            ThemeError.invalid(file: path, detail: "'\(field)' is \(value.map { "\($0)" } ?? "missing"); must be \(allowed)")
+        func invalid(_ field: String, _ value: JSONValue?, _ allowed: String) -> ThemeError {
+            ThemeError.invalid(file: path, detail: "'\(field)' is \(value?.text ?? "missing"); must be \(allowed)")
         }
-        func color(_ value: ThemeValue?, field: String) throws -> RGBColor {
+        func color(_ value: JSONValue?, field: String) throws -> RGBColor {
             guard case .string(let text)? = value, let parsed = try? RGBColor(hex: text) else {
                 throw invalid(field, value, "a colour like \"#1e90ff\"")
             }
@@ -89,32 +89,5 @@ public enum ThemeLoader {
         var ui: [String: RGBColor] = [:]
         for role in Theme.requiredUIRoles { ui[role] = try color(roles[role], field: "ui.\(role)") }
         return Theme(name: name, segments: segments, overlayOpacity: Float(opacity), boundary: boundary, ui: ui)
-    }
-}
-
-/// One JSON value of a theme file, kept raw so a wrong type is reported with the value found
-/// (JSONSerialization would let `true` pass as the number 1).
-enum ThemeValue: Decodable, Equatable, CustomStringConvertible {
-    case null, bool(Bool), number(Double), string(String), array([ThemeValue]), object([String: ThemeValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let value = try? c.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? c.decode(Double.self) { self = .number(value) }
-        else if let value = try? c.decode(String.self) { self = .string(value) }
-        else if let value = try? c.decode([ThemeValue].self) { self = .array(value) }
-        else { self = .object(try c.decode([String: ThemeValue].self)) }
-    }
-
-    var description: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let value): return String(value)
-        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-        case .string(let value): return "\"\(value.count > 40 ? String(value.prefix(40)) + "…" : value)\""
-        case .array(let values): return "a list of \(values.count)"
-        case .object: return "an object"
-        }
     }
 }

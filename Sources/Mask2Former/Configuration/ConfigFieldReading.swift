@@ -2,6 +2,7 @@
 // so a wrong type, a fraction where an integer belongs, NaN or an absurd size stops loading with the
 // field, the value and what is allowed, instead of trapping (or allocating terabytes) later.
 
+import FileIO
 import Foundation
 
 extension KeyedDecodingContainer {
@@ -14,8 +15,8 @@ extension KeyedDecodingContainer {
     }
 
     /// The raw value, or nil when the key is absent or null (the default applies, as in transformers).
-    func raw(_ key: Key) throws -> ConfigValue? {
-        guard let value = try decodeIfPresent(ConfigValue.self, forKey: key), value != .null else { return nil }
+    func raw(_ key: Key) throws -> JSONValue? {
+        guard let value = try decodeIfPresent(JSONValue.self, forKey: key), value != .null else { return nil }
         return value
     }
 
@@ -81,7 +82,7 @@ extension KeyedDecodingContainer {
         }
     }
 
-    static func integer(_ value: ConfigValue, field: String, in range: ClosedRange<Int>, allowed: String?) throws -> Int {
+    static func integer(_ value: JSONValue, field: String, in range: ClosedRange<Int>, allowed: String?) throws -> Int {
         // Int(exactly:) rejects fractions, NaN, ±inf and anything beyond Int's range in one test.
         guard case .number(let number) = value, let integer = Int(exactly: number), range.contains(integer) else {
             throw ConfigFieldError(field: field, value: value.description,

@@ -1,5 +1,6 @@
 // Port of the settings of transformers Mask2FormerImageProcessor (preprocessor_config.json).
 
+import FileIO
 import Foundation
 
 public struct ImageProcessorConfig: Sendable, Equatable {
@@ -88,7 +89,7 @@ extension ImageProcessorConfig: Decodable {
         config.doNormalize = try c.flag(.doNormalize, default: true)
         config.rescaleFactor = try c.number(.rescaleFactor, default: config.rescaleFactor,
                                             allowed: "a number above 0 and at most 1 (1/255 for 8-bit images)") { $0 > 0 && $0 <= 1 }
-        let limit = Limits.largestMagnitude, shownLimit = ConfigValue.format(limit)
+        let limit = Limits.largestMagnitude, shownLimit = JSONValue.format(limit)
         config.imageMean = try Self.triple(c, .imageMean, default: config.imageMean,
                                            allowed: "3 finite numbers from -\(shownLimit) to \(shownLimit)") { abs($0) <= limit }
         config.imageStd = try Self.triple(c, .imageStd, default: config.imageStd,
@@ -137,7 +138,7 @@ extension ImageProcessorConfig: Decodable {
     static func triple(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, default fallback: [Float], allowed: String,
                        isValid: (Double) -> Bool) throws -> [Float] {
         guard let value = try c.raw(key) else { return fallback }
-        let numbers: [ConfigValue]
+        let numbers: [JSONValue]
         switch value {
         case .number: numbers = [value, value, value]
         case .array(let items) where items.count == 3: numbers = items

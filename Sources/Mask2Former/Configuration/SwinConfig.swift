@@ -1,5 +1,7 @@
 // Port of transformers SwinConfig (configuration_swin.py): the fields inference reads.
 
+import FileIO
+
 public struct SwinConfig: Decodable, Sendable, Equatable {
     public var modelType: String
     public var embedDim: Int
@@ -80,7 +82,7 @@ public struct SwinConfig: Decodable, Sendable, Equatable {
                                        allowed: "a divisor of stage \(s + 1)'s width \(width) (embed_dim \(embedDim) · \(1 << s))")
             }
             if mlpHidden(stage: s) < 1 {
-                throw ConfigFieldError(field: c.fieldPath(.mlpRatio), value: ConfigValue.format(mlpRatio),
+                throw ConfigFieldError(field: c.fieldPath(.mlpRatio), value: JSONValue.format(mlpRatio),
                                        allowed: "large enough that mlp_ratio · \(width) is at least 1")
             }
         }
