@@ -17,35 +17,15 @@ struct BoundedRun {
     var seconds: Double
 }
 
-/// `runMaskscope` with a deadline: the child is killed (and the test fails) if it runs past `timeout`.
+/// `RunningMaskscope` with a deadline: the child is killed (and the test fails) if it runs past `timeout`.
 func runMaskscopeWithin(_ timeout: TimeInterval, _ arguments: [String], environment extra: [String: String] = [:]) throws -> BoundedRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: maskscopeExecutable())
-    process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     for (key, value) in extra { environment[key] = value }
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
     let start = Date()
-    try process.run()
-    // Drain both pipes off this thread so a chatty child cannot block on a full pipe.
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let readers = DispatchGroup()
-    DispatchQueue.global().async(group: readers) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: readers) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
-    if timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        finished.wait()
-    }
-    readers.wait()
-    return BoundedRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut, seconds: Date().timeIntervalSince(start))
+    let run = try RunningMaskscope(arguments, environment: environment)
+    let result = run.wait(timeout: timeout)
+    return BoundedRun(status: result?.status ?? run.process.terminationStatus, stdout: result?.stdout ?? "",
+                      stderr: result?.stderr ?? run.stderr, timedOut: result == nil, seconds: Date().timeIntervalSince(start))
 }
 
 /// A copy of the tiny fixture model in a temporary folder, whose JSON files a test then breaks.
