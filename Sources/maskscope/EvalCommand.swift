@@ -199,6 +199,22 @@ struct EvalCommand: ParsableCommand {
         var detections: [DetectedInstance]
     }
 
+    /// A panoptic prediction in ground-truth terms: each (segment id, model label) gets its label's category;
+    /// a segment whose label is no category of the dataset becomes VOID (its pixels 0).
+    static func inCategories(ids: [Int32], segments: [(id: Int, label: Int)],
+                             category: (Int) -> PanopticCategory?) -> (ids: [Int32], segments: [PanopticSegmentInfo]) {
+        var ids = ids
+        var kept: [PanopticSegmentInfo] = []
+        var dropped = Set<Int32>()
+        for segment in segments {
+            if let category = category(segment.label) {
+                kept.append(PanopticSegmentInfo(id: segment.id, categoryID: category.id))
+            } else { dropped.insert(Int32(segment.id)) }
+        }
+        if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
+        return (ids, kept)
+    }
+
     /// Runs the model and maps its labels to the ground truth's categories.
     func predict(_ model: Mask2FormerModel, processor: ImageProcessor, imagePath: String, width: Int, height: Int,
                  categoryOfLabel: [PanopticCategory?], stuff: Set<Int>, categories: [PanopticCategory],
@@ -213,15 +229,8 @@ struct EvalCommand: ParsableCommand {
         let options = postProcessing.options
         // Panoptic: predicted segments keep their ids; labels without a category become VOID.
         let panoptic = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
-        var ids = panoptic.map.values
-        var segments: [PanopticSegmentInfo] = []
-        var dropped = Set<Int32>()
-        for segment in panoptic.segments {
-            if let category = categoryOfLabel[segment.label] {
-                segments.append(PanopticSegmentInfo(id: Int(segment.id), categoryID: category.id))
-            } else { dropped.insert(segment.id) }
-        }
-        if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
+        let (ids, segments) = Self.inCategories(ids: panoptic.map.values, segments: panoptic.segments.map { (Int($0.id), $0.label) },
+                                                category: { categoryOfLabel[$0] })
         let semantic = semanticSegmentation(prediction, size: size, options: options).values.map { label in
             Int32(categoryOfLabel[Int(label)].flatMap { categoryIndex[$0.id] } ?? -1)
         }

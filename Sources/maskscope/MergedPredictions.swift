@@ -51,18 +51,12 @@ struct MergedPredictions {
         guard png.width == width, png.height == height else {
             throw FileError.invalidContent(path: pngPath, reason: "is \(png.width)×\(png.height), the ground truth \(width)×\(height)")
         }
-        var ids = panopticIDs(png)
-        try PanopticConsistency.check(ids: ids, segments: annotation.segments_info.map { ($0.id, $0.category_id) },
+        let drawn = panopticIDs(png)
+        let labelled = annotation.segments_info.map { (id: $0.id, label: $0.category_id) }
+        try PanopticConsistency.check(ids: drawn, segments: labelled.map { ($0.id, $0.label) },
                                       categories: labelIndex, png: pngPath, json: folder + "/panoptic.json", everySegmentDrawn: true)
         // Segments whose label is not a category of the dataset become VOID, as in `eval --model`.
-        var segments: [PanopticSegmentInfo] = []
-        var dropped = Set<Int32>()
-        for segment in annotation.segments_info {
-            if let category = category(ofLabel: segment.category_id) {
-                segments.append(PanopticSegmentInfo(id: segment.id, categoryID: category.id))
-            } else { dropped.insert(Int32(segment.id)) }
-        }
-        if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
+        let (ids, segments) = EvalCommand.inCategories(ids: drawn, segments: labelled, category: category(ofLabel:))
 
         var semantic = [Int32](repeating: -1, count: width * height)
         let semanticPath = folder + "/" + String(annotation.file_name.dropLast(".panoptic.png".count)) + ".semantic.png"
