@@ -228,7 +228,7 @@ struct SegmentCommand: ParsableCommand {
         for input in all { inputs.add(input.outputStem) }
         let options = postProcessing.options
         return .init(model: model.location.name,
-                     modelFingerprint: try Fingerprint.model(folder: model.location.folder, weights: model.location.weightsPath),
+                     modelFingerprint: try Fingerprint.model(model.location),
                      task: task.rawValue, threshold: options.threshold, maskThreshold: options.maskThreshold,
                      overlapThreshold: options.overlapThreshold, maskResize: postProcessing.maskResize.rawValue,
                      stuffLabels: stuff.sorted(), labels: labels, totalImages: all.count, inputsFingerprint: inputs.hex)

@@ -4,6 +4,7 @@
 
 import FileIO
 import Foundation
+import Mask2Former
 
 struct SegmentManifest: Codable, Equatable {
     static let formatName = "maskscope-segment-manifest/1"
@@ -92,14 +93,16 @@ struct Fingerprint {
     }
     var hex: String { String(format: "%016llx", value) }
 
-    /// A model folder's fingerprint: both JSON configs in full, the weights' size and first and last MiB
-    /// (hashing hundreds of MB on every start would cost more than it tells).
-    static func model(folder: String, weights: String) throws -> String {
+    /// A model's fingerprint: its JSON configs in full (a detectron2 file has none: its architecture is in
+    /// the weights), the weights' size and first and last MiB (hashing hundreds of MB on every start
+    /// would cost more than it tells).
+    static func model(_ location: CheckpointLocation) throws -> String {
         var print = Fingerprint()
-        for file in ["config.json", "preprocessor_config.json"] {
-            let mapped = try MappedFile(path: folder + "/" + file)
+        for path in location.isDetectron2 ? [] : [location.configPath, location.preprocessorConfigPath] {
+            let mapped = try MappedFile(path: path)
             print.add(mapped.bytes)
         }
+        let weights = location.weightsPath
         let mapped = try MappedFile(path: weights)
         print.add(String(mapped.count))
         let edge = min(mapped.count, 1 << 20)

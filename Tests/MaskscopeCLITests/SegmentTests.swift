@@ -73,4 +73,15 @@ struct SegmentTests {
         let bad = try runMaskscope(["segment", folder, "--model", model, "--out", root + "/x", "--shard", "3/2"])
         #expect(bad.status == 2)
     }
+
+    @Test("segment runs on a detectron2 checkpoint file, which has no config files for the manifest's fingerprint")
+    func detectron2Checkpoint() throws {
+        let out = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try runMaskscope(["segment", fixturePath("reference/images/scene-120x90.png"), "--model", fixturePath("detectron2/tiny-w7.pkl"),
+                                       "--task", "semantic", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/scene-120x90.semantic.png"))
+        #expect(FileManager.default.fileExists(atPath: out + "/maskscope-manifest.shard-0001-of-0001.json"))
+    }
 }
