@@ -13,18 +13,22 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A checkpoint folder, a cached hub repo id, or a detectron2 checkpoint (model_final_<hash>.pkl).", valueName: "folder|org/name|file.pkl"))
     var model: String
 
+    @Option(help: ArgumentHelp("Whose preprocessing to report (as --preprocess of predict).", valueName: "backend"))
+    var preprocess: PreprocessingBackend?
+
     @Flag(help: "List every parameter with its shape and dtype.")
     var tensors = false
 
     func run() throws {
         try reportingErrors {
             // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
-            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels)
+            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess)
             let config = loaded.config
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
             lines.append("folder            \(loaded.location.folder)")
             lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
+            lines.append("file format       \(loaded.weightsFormat)")
             if let note = loaded.location.note { lines.append("snapshot          \(note)") }
             if let detectron2 = loaded.detectron2 {
                 lines.append("format            detectron2 checkpoint: no config files; architecture read from the tensor shapes")
@@ -37,10 +41,10 @@ struct InspectCommand: ParsableCommand {
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")
             lines.append("labels            \(config.numLabels) (+ no object): \(config.labels.prefix(8).joined(separator: ", "))\(config.numLabels > 8 ? ", …" : "")")
             if let detectron2 = loaded.detectron2 {
-                lines.append("preprocessing     detectron2: \(detectron2.preprocessing.summary)")
-                lines.append("                  run as: \(describe(loaded.processorConfig)) (resize rounding and padding still transformers'; see README)")
+                lines.append("preprocessing     \(loaded.processorConfig.backend.rawValue): \(detectron2.preprocessing.summary)")
             } else {
-                lines.append("preprocessing     \(describe(loaded.processorConfig))")
+                lines.append("preprocessing     \(loaded.processorConfig.backend.rawValue): \(loaded.processorConfig.backend.summary)")
+                lines.append("                  \(describe(loaded.processorConfig))")
             }
             let dtypes = Dictionary(grouping: loaded.parameters, by: \.dtype).map { "\($0.key) \($0.value.count)" }.sorted()
             lines.append("parameters        \(loaded.parameterCount.formatted()) in \(loaded.parameters.count) tensors (\(dtypes.joined(separator: ", ")))")
