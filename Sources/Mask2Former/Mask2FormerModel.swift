@@ -46,13 +46,14 @@ public final class Mask2FormerModel: Sendable {
     /// `preprocessing` (`--preprocess`): nil means transformers 5.x with torchvision for a transformers
     /// checkpoint and detectron2's own for a detectron2 one; the other combinations are refused.
     public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil,
-                preprocessing: PreprocessingBackend? = nil) throws {
+                preprocessing: PreprocessingBackend? = nil, detectron2Config: Detectron2ConfigFile? = nil) throws {
         self.location = location
         let weightFile: any WeightFile
         if location.isDetectron2 {
             let file = try openWeightFile(path: location.weightsPath)
-            let architecture = try Detectron2Architecture(
+            var architecture = try Detectron2Architecture(
                 shapes: file.tensors.mapValues(\.shape), path: location.weightsPath, catalog: labelCatalog)
+            if let detectron2Config { try architecture.apply(detectron2Config, checkpoint: location.weightsPath) }
             detectron2 = architecture
             config = architecture.config
             if let preprocessing, preprocessing != .detectron2 {
@@ -65,6 +66,11 @@ public final class Mask2FormerModel: Sendable {
         } else {
             detectron2 = nil
             config = try Mask2FormerConfig.load(path: location.configPath)
+            if let detectron2Config {
+                throw ModelError.unsupported(
+                    file: detectron2Config.files.first ?? "--detectron2-config",
+                    detail: "--detectron2-config is for detectron2 checkpoints (.pkl/.pth); \(location.name) is in the transformers layout, whose preprocessor_config.json says how to preprocess")
+            }
             if preprocessing == .detectron2 {
                 throw ModelError.unsupported(
                     file: location.preprocessorConfigPath,
@@ -106,9 +112,9 @@ public final class Mask2FormerModel: Sendable {
 
     /// Resolves `--model` (folder or cached hub id) and loads it.
     public convenience init(model: String, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil,
-                            preprocessing: PreprocessingBackend? = nil) throws {
+                            preprocessing: PreprocessingBackend? = nil, detectron2Config: Detectron2ConfigFile? = nil) throws {
         try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit, labelCatalog: labelCatalog,
-                      preprocessing: preprocessing)
+                      preprocessing: preprocessing, detectron2Config: detectron2Config)
     }
 
     /// The memory a forward pass at `height × width` (the model input) needs.

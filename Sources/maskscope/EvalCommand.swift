@@ -19,6 +19,8 @@ struct EvalCommand: ParsableCommand {
     var model: String?
     @Option(help: ArgumentHelp("Whose preprocessing to reproduce (as predict's --preprocess).", valueName: "backend"))
     var preprocess: PreprocessingBackend?
+    @Option(name: .customLong("detectron2-config"), help: ArgumentHelp("For a detectron2 checkpoint: its detectron2 config YAML (as predict's).", valueName: "file.yaml"))
+    var detectron2Config: String?
     @Option(help: ArgumentHelp(
         "Score saved predictions instead of running a model: a folder that `maskscope merge` combined (panoptic.json, "
             + "instances.json, the per-image PNGs; labels matched to the categories by name), or <image_id>.panoptic.png/.json, "
@@ -79,7 +81,7 @@ struct EvalCommand: ParsableCommand {
             let policy: OverwritePolicy = overwrite ? .replace : .refuse
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
             let truth = try JSONFile.decode(GroundTruth.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
-            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess) : nil
+            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess, detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:))) : nil
             let merged = try predictions.flatMap { folder in
                 fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
             }

@@ -16,13 +16,17 @@ struct InspectCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Whose preprocessing to report (as --preprocess of predict).", valueName: "backend"))
     var preprocess: PreprocessingBackend?
 
+    @Option(name: .customLong("detectron2-config"), help: ArgumentHelp("For a detectron2 checkpoint: its detectron2 config YAML (as predict's).", valueName: "file.yaml"))
+    var detectron2Config: String?
+
     @Flag(help: "List every parameter with its shape and dtype.")
     var tensors = false
 
     func run() throws {
         try reportingErrors {
             // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
-            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess)
+            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess,
+                                              detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:)))
             let config = loaded.config
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
@@ -35,6 +39,10 @@ struct InspectCommand: ParsableCommand {
                 lines.append("architecture      \(detectron2.backboneName), \(config.numQueries) queries, \(config.numLabels) classes, \(config.decoderLayers) predictions")
                 lines.append("dataset           \(detectron2.dataset.map { "\($0.name) (from the class count \(config.numLabels))" } ?? "unknown for \(config.numLabels) classes: labels are numbered")")
                 for assumption in detectron2.assumptions { lines.append("assumed           \(assumption)") }
+                if let file = detectron2.detectron2Config {
+                    let outputs = [("semantic", file.semanticOn), ("instance", file.instanceOn), ("panoptic", file.panopticOn)].filter(\.1).map(\.0)
+                    lines.append("detectron2 config \(file.files.joined(separator: " ← ")): DATASETS.TEST \(file.testDatasets), outputs \(outputs.joined(separator: ", ")), OBJECT_MASK_THRESHOLD \(file.objectMaskThreshold), OVERLAP_THRESHOLD \(file.overlapThreshold)")
+                }
             }
             lines.append("backbone          \(config.backbone.summary)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")

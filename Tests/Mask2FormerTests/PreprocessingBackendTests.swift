@@ -27,6 +27,7 @@ struct PreprocessingBackendTests {
     /// the integer resizes are exact and the float operations are the reference's, in its order.
     @Test("pixel_values equal the reference's", arguments: [
         (PreprocessingBackend.transformers5Torchvision, "transformers5-torchvision"),
+        (.transformers5PIL, "transformers5-pil"),
         (.transformers4PIL, "transformers4-pil"),
     ])
     func transformers(_ backend: PreprocessingBackend, _ file: String) throws {

@@ -16,7 +16,8 @@ public struct ImageProcessor: Sendable {
     /// the size divisor (transformers stretches to it, detectron2 pads to it).
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
         var (outHeight, outWidth) = resizedSize(height: height, width: width)
-        if config.sizeDivisor > 0 {
+        // Without resizing transformers keeps the image's size; detectron2 pads whatever it gets.
+        if config.sizeDivisor > 0 && (config.doResize || config.backend == .detectron2) {
             outHeight = roundUp(outHeight, to: config.sizeDivisor)
             outWidth = roundUp(outWidth, to: config.sizeDivisor)
         }
@@ -35,7 +36,7 @@ public struct ImageProcessor: Sendable {
         case .shortestEdge(let shortest, let longest):
             switch config.backend {
             case .transformers4PIL: (outHeight, outWidth) = resizeOutputImageSize(height, width, shortest, longest)
-            case .transformers5Torchvision: (outHeight, outWidth) = sizeWithAspectRatio(height, width, shortest, longest)
+            case .transformers5Torchvision, .transformers5PIL: (outHeight, outWidth) = sizeWithAspectRatio(height, width, shortest, longest)
             case .detectron2: (outHeight, outWidth) = resizeShortestEdge(height, width, shortest, longest)
             }
         }
@@ -140,6 +141,8 @@ public struct ImageProcessor: Sendable {
             resized = image
         } else if config.backend == .transformers5Torchvision {
             resized = torchBilinearAntialiasResize(image, width: size.width, height: size.height)
+        } else if config.backend == .transformers5PIL {
+            resized = pillow13BilinearResize(image, width: size.width, height: size.height)
         } else {
             resized = pillowBilinearResize(image, width: size.width, height: size.height)
         }
@@ -180,7 +183,7 @@ public struct ImageProcessor: Sendable {
                 let rescaled = config.doRescale ? Float(v) * factor : Float(v)
                 return config.doNormalize ? (rescaled - config.imageMean[c]) / config.imageStd[c] : rescaled
             }
-        case .transformers4PIL, .detectron2:
+        case .transformers5PIL, .transformers4PIL, .detectron2:
             // numpy: rescale in float64 then cast to f32, normalise in f32. detectron2's configs have
             // doRescale false and mean/std on 0–255: (x − mean) / std in f32, as MaskFormer.forward.
             let factor = config.doRescale ? config.rescaleFactor : 1

@@ -7,6 +7,10 @@ public enum PreprocessingBackend: String, Sendable, CaseIterable {
     /// transformers release with torch and torchvision installed gets: `get_size_with_aspect_ratio`,
     /// torchvision's uint8 antialiased bilinear resize, then (x − 255·mean) / (255·std) in f32.
     case transformers5Torchvision = "transformers5-torchvision"
+    /// transformers 5.x `Mask2FormerImageProcessorPil` (what users without torchvision get) with
+    /// Pillow 13.0: `get_size_with_aspect_ratio`, Pillow 13's bilinear resize (vertical pass first on
+    /// images whose height shrinks most), rescale in f64, normalise in f32.
+    case transformers5PIL = "transformers5-pil"
     /// transformers 4.57 slow `Mask2FormerImageProcessor` with Pillow 11.3 (12.x resizes the same):
     /// `get_resize_output_image_size`, Pillow's bilinear resize, rescale in f64, normalise in f32.
     case transformers4PIL = "transformers4-pil"
@@ -23,6 +27,8 @@ public enum PreprocessingBackend: String, Sendable, CaseIterable {
         switch self {
         case .transformers5Torchvision:
             "transformers 5.x Mask2FormerImageProcessor, torchvision backend (torchvision's antialiased bilinear resize)"
+        case .transformers5PIL:
+            "transformers 5.x Mask2FormerImageProcessorPil, PIL backend (Pillow 13.0 bilinear resize)"
         case .transformers4PIL:
             "transformers 4.57 Mask2FormerImageProcessor, PIL path (Pillow 11.3 bilinear resize)"
         case .detectron2:
