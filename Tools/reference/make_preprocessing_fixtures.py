@@ -3,8 +3,8 @@
 
 Run from the repository root, first with the 4.57 venv, then with the 5.x one (README of this folder):
 
-    ../maskscope-ref-venv/bin/python  Tools/reference/make_preprocessing_fixtures.py   # images, transformers4-pil, detectron2
-    ../maskscope-ref-venv5/bin/python Tools/reference/make_preprocessing_fixtures.py   # transformers5-torchvision, transformers5-pil
+    Tools/reference/setup-venv.sh && ../maskscope-ref-venv/bin/python Tools/reference/make_preprocessing_fixtures.py
+    Tools/reference/setup-venv.sh 5 && ../maskscope-ref-venv5/bin/python Tools/reference/make_preprocessing_fixtures.py
 
 Which files a run writes depends on the transformers it finds:
 - 4.57 + Pillow 11.3: the images (Pillow encodes them; the 5.x run only reads them, so the bytes never
@@ -181,13 +181,30 @@ def main() -> int:
     return 0
 
 
+def make_torchvision_importable() -> None:
+    """The PyPI torchvision wheel is built against CUDA torch; beside the CPU torch wheel its C extension
+    (nms, roi_align…) does not load, and its import then fails registering fake kernels for two ops it
+    never defined. Defining their schemas lets it import; resizing is torch's own interpolate and never
+    touches the extension. Nothing is done where the extension loads (matching builds)."""
+    import ctypes
+    import glob
+    import importlib.util
+
+    spec = importlib.util.find_spec("torchvision")
+    libraries = glob.glob(os.path.join(os.path.dirname(spec.origin), "_C*.so")) if spec and spec.origin else []
+    try:
+        if libraries:
+            ctypes.CDLL(libraries[0])
+            return
+    except OSError:
+        pass
+    global _torchvision_ops
+    _torchvision_ops = torch.library.Library("torchvision", "DEF")
+    _torchvision_ops.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    _torchvision_ops.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+
+
 if __name__ == "__main__":
     if MAJOR >= 5:
-        # The PyPI torchvision wheel is built against CUDA torch; with the CPU torch wheel its C
-        # extension (nms, roi_align…) does not load, and its import then fails registering fake
-        # kernels for two ops it never defined. Defining their schemas lets it import; resizing is
-        # torch's own interpolate and never touches the extension.
-        _torchvision_ops = torch.library.Library("torchvision", "DEF")
-        _torchvision_ops.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _torchvision_ops.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        make_torchvision_importable()
     sys.exit(main())
