@@ -33,7 +33,11 @@ struct InspectCommand: ParsableCommand {
             lines.append("folder            \(loaded.location.folder)")
             lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
             lines.append("file format       \(loaded.weightsFormat)")
-            if let note = loaded.location.note { lines.append("snapshot          \(note)") }
+            if let note = loaded.location.note {
+                lines.append("snapshot          \(note)")
+            } else if let snapshot = loaded.location.snapshot {
+                lines.append("snapshot          \(snapshot)")
+            }
             if let detectron2 = loaded.detectron2 {
                 lines.append("format            detectron2 checkpoint: no config files; architecture read from the tensor shapes")
                 lines.append("architecture      \(detectron2.backboneName), \(config.numQueries) queries, \(config.numLabels) classes, \(config.decoderLayers) predictions")
