@@ -205,18 +205,19 @@ struct EvalCommand: ParsableCommand {
         }
         _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
         let prediction = model.forward(processor.preprocess(picture)).final
+        let readouts = QueryReadouts(prediction)
         let size = OutputSize(height: height, width: width)
         let options = postProcessing.options
         // Panoptic: predicted segments keep their ids; labels without a category become VOID.
-        let panoptic = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
+        let panoptic = panopticSegmentation(prediction, readouts: readouts, stuffLabels: stuff, size: size, options: options)
         let (ids, segments) = Self.inCategories(ids: panoptic.map.values, segments: panoptic.segments.map { (Int($0.id), $0.label) },
                                                 category: { categoryOfLabel[$0] })
-        let semantic = semanticSegmentation(prediction, size: size, options: options).values.map { label in
+        let semantic = semanticSegmentation(prediction, readouts: readouts, size: size, options: options).values.map { label in
             Int32(categoryOfLabel[Int(label)].flatMap { categoryIndex[$0.id] } ?? -1)
         }
         var instanceOptions = options
         instanceOptions.threshold = instanceThreshold
-        let detections = instanceSegmentation(prediction, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
+        let detections = instanceSegmentation(prediction, readouts: readouts, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
             guard let category = categoryOfLabel[instance.label], category.isThing else { return nil }
             return DetectedInstance(categoryID: category.id, score: Double(instance.score), mask: instance.mask)
         }
