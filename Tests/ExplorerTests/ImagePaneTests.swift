@@ -64,7 +64,7 @@ struct ImagePaneTests {
                         classes.insert(label)
                         let photo = image[sx, sy]
                         let tint = theme.segments[Int(label) % theme.segments.count]
-                        let a = Double((state.opacity * 256).rounded()) / 256
+                        let a = Double(state.opacity)
                         for (c, (p, t)) in [(photo.r, tint.r), (photo.g, tint.g), (photo.b, tint.b)].enumerated() {
                             sum[c] += wx * wy * (Double(p) * (1 - a) + Double(t) * a)
                         }
