@@ -36,9 +36,12 @@ public struct ExplorerDocument: Sendable {
     /// this image has no usable annotation.
     public var groundTruth: Result<ImageErrors, GroundTruthProblem>? = nil
 
-    /// Runs the model on `image` and post-processes at the image's resolution.
+    /// Runs the model on `image` and post-processes at the image's resolution. Throws, before any
+    /// work, when the forward pass on this image would pass the memory limit (as predict, segment and
+    /// eval check it): a processor that does not resize makes the input as large as the image.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
-                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) -> ExplorerDocument {
+                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) throws -> ExplorerDocument {
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
@@ -49,8 +52,9 @@ public struct ExplorerDocument: Sendable {
     /// forward pass itself runs to its end), so a quitting explorer is not kept waiting for long.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
                             stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil,
-                            shouldStop: () -> Bool) -> ExplorerDocument? {
+                            shouldStop: () -> Bool) throws -> ExplorerDocument? {
         if shouldStop() { return nil }
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         if shouldStop() { return nil }

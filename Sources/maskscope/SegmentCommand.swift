@@ -68,7 +68,7 @@ struct PostProcessingArguments: ParsableArguments {
             }
             return (ids, "--stuff-labels")
         }
-        if let dataset = DatasetCatalog.matching(labels: labels) {
+        if let dataset = try DatasetCatalog.matching(labels: labels) {
             return (dataset.stuffIDs, dataset.title)
         }
         return ([], "no known dataset matches the labels: every class is a thing (pass --stuff-labels)")

@@ -17,7 +17,7 @@ struct ImagePaneTests {
         let model = try! Mask2FormerModel(model: fixturePath("models/tiny-w7"))
         var options = PostProcessingOptions()
         options.threshold = 0.05   // the tiny model is random: keep enough segments to have edges
-        return ExplorerDocument.make(name: "scene", image: image, model: model, options: options, stuff: [])
+        return try! ExplorerDocument.make(name: "scene", image: image, model: model, options: options, stuff: [])
     }()
 
     @Test("a half-cell's tint is the segment colours weighted by their coverage of it")
