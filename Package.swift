@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // Maskscope: Mask2Former inference in Swift on the CPU, and an explorer to look inside it.
-// Module layout and dependency rules: ../shared/DESIGN.md (data flows one way, file → pixels).
+// Module layout and dependency rules: Docs/ARCHITECTURE.md (data flows one way, file → pixels).
 import Foundation
 import PackageDescription
 

@@ -1,7 +1,7 @@
 // The only ncurses code: terminal modes, input, resize, restore on exit and signals, and output of
 // frames. ncurses owns the chrome and the input; the picture region is blank in ncurses' virtual
 // screen and painted after each doupdate() by our own SGR writer, so 24-bit colour works on the
-// terminals people actually have (../shared/TERMINAL.md §0.3). Only changed cells go out.
+// terminals people actually have (Docs/ARCHITECTURE.md, "Terminal"). Only changed cells go out.
 
 import CNCursesW
 import Explorer
