@@ -169,8 +169,13 @@ public final class Mask2FormerModel: Sendable {
         options.progress?("pixel decoder")
         let pixels = pixelDecoder(features)
         (timings.pixelDecoder, timings.pixelDecoderOperations) = lap()
-        let (layers, traces) = decoder(pixels, keepCrossAttention: options.keepCrossAttention, progress: options.progress)
+        var (layers, traces) = decoder(pixels, keepCrossAttention: options.keepCrossAttention, progress: options.progress)
         (timings.transformerDecoder, timings.transformerDecoderOperations) = lap()
+        // detectron2 crops its padding off in post-processing; transformers stretches instead (no padding).
+        if processorConfig.backend == .detectron2,
+           let padding = InputPadding.detect(in: pixelValues, divisor: processorConfig.sizeDivisor) {
+            for i in layers.indices { layers[i].padding = padding }
+        }
         return Predictions(
             layers: layers, decoderLayers: traces,
             inputHeight: pixelValues.shape[1], inputWidth: pixelValues.shape[2],

@@ -12,9 +12,14 @@ public struct LayerPrediction: Sendable {
     /// last layer's; earlier layers' are computed on first use (only the explorer and dumps read them).
     public var maskLogits: Tensor { masks.value }
 
-    public init(classLogits: Tensor, maskLogits: Tensor) {
+    /// Set when the input was zero-padded (detectron2's ImageList): post-processing crops the padding
+    /// off before resizing to the image, as detectron2's `sem_seg_postprocess`. Nil for transformers.
+    public var padding: InputPadding?
+
+    public init(classLogits: Tensor, maskLogits: Tensor, padding: InputPadding? = nil) {
         self.classLogits = classLogits
         masks = MaskLogits(computed: maskLogits)
+        self.padding = padding
     }
 
     /// Mask logits left as `maskEmbedding [Q, md] · maskFeatures [md, H/4, W/4]` until first read.
@@ -68,6 +73,8 @@ public struct Predictions: Sendable {
     /// Height and width of the model input (`pixel_values`).
     public var inputHeight: Int
     public var inputWidth: Int
+    /// The image's region of a zero-padded input (detectron2 backend); every layer carries it too.
+    public var padding: InputPadding? { final.padding }
     public var intermediates: Intermediates?
     public var timings: StageTimings
 

@@ -35,7 +35,7 @@ public func instanceSegmentation(_ prediction: LayerPrediction, readouts: QueryR
     // Logits at the resolution binary masks and mask scores are taken at.
     let direct = options.maskResize == .direct && size != nil
     let logits = direct
-        ? resizeBilinear(prediction.maskLogits, height: size!.height, width: size!.width)
+        ? resizeBilinear(imageLogits(prediction), height: size!.height, width: size!.width)
         : sourceLogits(prediction, mode: .via384)
     let height = logits.shape[1], width = logits.shape[2], pixels = height * width
 

@@ -13,10 +13,18 @@ public struct OutputSize: Sendable, Equatable {
 }
 
 /// The mask logits post-processing starts from: resized to 384×384 for `.via384` (transformers),
-/// untouched for `.direct`.
+/// untouched for `.direct`; with the padding cropped off first when the input was padded (detectron2).
 func sourceLogits(_ prediction: LayerPrediction, mode: MaskResize) -> Tensor {
     let side = PostProcessingOptions.referenceSide
-    return mode == .via384 ? resizeBilinear(prediction.maskLogits, height: side, width: side) : prediction.maskLogits
+    let logits = imageLogits(prediction)
+    return mode == .via384 ? resizeBilinear(logits, height: side, width: side) : logits
+}
+
+/// The mask logits of the image's region: for a padded input, upsampled to the input and cropped
+/// (`InputPadding.croppedLogits`); otherwise the model's `[Q, H/4, W/4]` as they are.
+func imageLogits(_ prediction: LayerPrediction) -> Tensor {
+    guard let padding = prediction.padding else { return prediction.maskLogits }
+    return padding.croppedLogits(prediction.maskLogits)
 }
 
 

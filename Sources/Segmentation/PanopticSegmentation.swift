@@ -76,12 +76,10 @@ public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
 
     // Probabilities of the kept queries at the source resolution.
     let direct = options.maskResize == .direct && size != nil
-    let logits = sourceLogits(prediction, mode: .via384)
-    let sourceHeight = direct ? prediction.maskLogits.shape[1] : logits.shape[1]
-    let sourceWidth = direct ? prediction.maskLogits.shape[2] : logits.shape[2]
+    let from = sourceLogits(prediction, mode: direct ? .direct : .via384)
+    let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
     var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
         let plane = sourceHeight * sourceWidth
-        let from = direct ? prediction.maskLogits : logits
         for (k, q) in kept.enumerated() {
             for i in 0..<plane { out[k * plane + i] = from.scalars[q * plane + i] }
         }

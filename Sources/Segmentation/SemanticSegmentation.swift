@@ -33,9 +33,10 @@ public func semanticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
         }
     } else {
         // Direct: logits straight to the output size, then sigmoid and the sum over queries.
+        let logits = imageLogits(prediction)
         labels.withUnsafeMutableBufferPointer { lp in
             forEachRowBlock(height: output.height, width: output.width, channels: max(queries, classes)) { rows in
-                var probabilities = resizeBilinear(prediction.maskLogits, height: output.height, width: output.width, rows: rows)
+                var probabilities = resizeBilinear(logits, height: output.height, width: output.width, rows: rows)
                 probabilities.applySigmoid()
                 let scores = matmul(classByQuery, probabilities.reshaped([queries, rows.count * output.width]))
                 argmaxOverChannels(scores, into: lp.baseAddress! + rows.lowerBound * output.width)
