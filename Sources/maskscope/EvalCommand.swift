@@ -62,6 +62,11 @@ struct EvalCommand: ParsableCommand {
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
             let truth = try JSONFile.decode(CocoPanopticDataset.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
             let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess, detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:))) : nil
+            if let file = loaded?.detectron2?.detectron2Config {
+                let notes = Detectron2Defaults(file: file).describe(threshold: postProcessing.threshold,
+                                                                    overlapThreshold: postProcessing.overlapThreshold, task: nil)
+                printError("note: " + notes.prefix(2).joined(separator: ", "))
+            }
             let merged = try predictions.flatMap { folder in
                 fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
             }
@@ -211,7 +216,8 @@ struct EvalCommand: ParsableCommand {
         let prediction = model.forward(processor.preprocess(picture)).final
         let readouts = QueryReadouts(prediction)
         let size = OutputSize(height: height, width: width)
-        let options = postProcessing.options
+        // Thresholds not given take a --detectron2-config's (eval computes every task anyway).
+        let options = postProcessing.options(detectron2: model.detectron2?.detectron2Config)
         // Panoptic: predicted segments keep their ids; labels without a category become VOID.
         let panoptic = panopticSegmentation(prediction, readouts: readouts, stuffLabels: stuff, size: size, options: options)
         let (ids, segments) = Self.inCategories(ids: panoptic.map.values, segments: panoptic.segments.map { (Int($0.id), $0.label) },

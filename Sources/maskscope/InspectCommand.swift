@@ -48,6 +48,14 @@ struct InspectCommand: ParsableCommand {
                     lines.append("detectron2 config \(file.files.joined(separator: " ← ")): DATASETS.TEST \(file.testDatasets), outputs \(outputs.joined(separator: ", ")), OBJECT_MASK_THRESHOLD \(file.objectMaskThreshold), OVERLAP_THRESHOLD \(file.overlapThreshold)")
                 }
             }
+            // What segment and eval post-process with when no flag says otherwise (flags given win).
+            if let file = loaded.detectron2?.detectron2Config {
+                let defaults = Detectron2Defaults(file: file).describe(threshold: nil, overlapThreshold: nil, task: nil)
+                lines.append("post-processing   defaults \(defaults.joined(separator: ", ")); flags given win")
+            } else {
+                lines.append("post-processing   defaults --threshold \(PostProcessingArguments.defaultThreshold), --overlap-threshold "
+                    + "\(PostProcessingArguments.defaultOverlapThreshold), segment --task panoptic (maskscope's, as transformers'); flags given win")
+            }
             lines.append("backbone          \(config.backbone.summary)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")

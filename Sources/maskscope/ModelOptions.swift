@@ -45,11 +45,16 @@ struct ModelOptions: ParsableArguments {
         memoryLimit.flatMap { text in MemoryLimit.parse(text).map { MemoryLimit(bytes: $0, source: "--memory-limit \(text)") } }
     }
 
+    /// `--detectron2-config` read (bases merged), or nil without it.
+    func detectron2ConfigFile() throws -> Detectron2ConfigFile? {
+        try detectron2Config.map(Detectron2ConfigFile.load(path:))
+    }
+
     /// `--model`, else MASKSCOPE_MODEL, else the model shipped in Models/.
     func load() throws -> Mask2FormerModel {
         let loaded = try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit,
                                           labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess,
-                                          detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:)))
+                                          detectron2Config: try detectron2ConfigFile())
         // Weights from a snapshot refs/main does not name (HF cache): say so, as transformers does not.
         if let note = loaded.location.note { printError("note: \(note)") }
         return loaded

@@ -28,12 +28,14 @@ extension MaskResize: ExpressibleByArgument {}
 
 /// Thresholds and label options shared by every command that post-processes.
 struct PostProcessingArguments: ParsableArguments {
-    @Option(help: "Keep a query whose class score (panoptic) or class × mask score (instance) reaches this.")
-    var threshold = 0.5
+    @Option(help: ArgumentHelp("Keep a query whose class score (panoptic) or class × mask score (instance) reaches this. "
+        + "Default: \(Self.defaultThreshold), or OBJECT_MASK_THRESHOLD of a --detectron2-config.", valueName: "score"))
+    var threshold: Double?
     @Option(name: .customLong("mask-threshold"), help: "Mask probability counted as inside (panoptic overlap check).")
     var maskThreshold = 0.5
-    @Option(name: .customLong("overlap-threshold"), help: "A panoptic segment must keep more than this share of its own mask.")
-    var overlapThreshold = 0.8
+    @Option(name: .customLong("overlap-threshold"), help: ArgumentHelp("A panoptic segment must keep more than this share of its own mask. "
+        + "Default: \(Self.defaultOverlapThreshold), or OVERLAP_THRESHOLD of a --detectron2-config.", valueName: "share"))
+    var overlapThreshold: Double?
     @Option(name: .customLong("mask-resize"), help: "via-384: as transformers (logits → 384×384 → image size); direct: one resize.")
     var maskResize: MaskResize = .via384
     @Option(name: .customLong("stuff-labels"), help: ArgumentHelp(
@@ -44,13 +46,24 @@ struct PostProcessingArguments: ParsableArguments {
     /// Probabilities and shares: NaN or a value outside 0…1 would silently keep everything or nothing.
     func validate() throws {
         for (name, value) in [("--threshold", threshold), ("--mask-threshold", maskThreshold), ("--overlap-threshold", overlapThreshold)]
-        where !(0...1).contains(value) {
-            throw ValidationError("\(name) must be between 0 and 1, not \(value)")
+        where value.map({ !(0...1).contains($0) }) ?? false {
+            throw ValidationError("\(name) must be between 0 and 1, not \(value!)")
         }
     }
 
-    var options: PostProcessingOptions {
-        PostProcessingOptions(threshold: threshold, maskThreshold: maskThreshold, overlapThreshold: overlapThreshold, maskResize: maskResize)
+    /// transformers' post-processing defaults, used where neither a flag nor a --detectron2-config sets one.
+    static let defaultThreshold = PostProcessingOptions().threshold
+    static let defaultOverlapThreshold = PostProcessingOptions().overlapThreshold
+
+    /// The options given, with transformers' defaults for the rest.
+    var options: PostProcessingOptions { options(detectron2: nil) }
+
+    /// The options given, with the thresholds of a `--detectron2-config` (detectron2's
+    /// OBJECT_MASK_THRESHOLD / OVERLAP_THRESHOLD) for those not given, then transformers' defaults.
+    func options(detectron2 file: Detectron2ConfigFile?) -> PostProcessingOptions {
+        PostProcessingOptions(threshold: threshold ?? file?.objectMaskThreshold ?? Self.defaultThreshold, maskThreshold: maskThreshold,
+                              overlapThreshold: overlapThreshold ?? file?.overlapThreshold ?? Self.defaultOverlapThreshold,
+                              maskResize: maskResize)
     }
 
     /// Stuff label ids, and a note saying where they came from.
@@ -92,8 +105,9 @@ struct SegmentCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var postProcessing: PostProcessingArguments
 
-    @Option(help: "panoptic, semantic, instance or all.")
-    var task: SegmentationTask = .panoptic
+    @Option(help: ArgumentHelp("panoptic, semantic, instance or all. Default: panoptic, or the outputs a --detectron2-config switches on "
+        + "(SEMANTIC_ON / INSTANCE_ON / PANOPTIC_ON: the one on, else all).", valueName: "task"))
+    var task: SegmentationTask?
 
     @Option(help: "Folder for the results (created if missing).")
     var out: String
@@ -117,6 +131,14 @@ struct SegmentCommand: ParsableCommand {
     @Flag(name: .customLong("skip-existing"), help: "Skip images whose results all exist (resume an interrupted run).")
     var skipExisting = false
 
+    /// `--detectron2-config` as read (nil without it or when unreadable: loading the model reports that).
+    var detectron2Config: Detectron2ConfigFile? { try? modelOptions.detectron2ConfigFile() }
+
+    /// `--task`, else the outputs the --detectron2-config switches on, else panoptic.
+    var chosenTask: SegmentationTask {
+        task ?? detectron2Config.flatMap { Detectron2Defaults(file: $0).task } ?? .panoptic
+    }
+
     func validate() throws {
         if overwrite && skipExisting { throw ValidationError("--overwrite and --skip-existing contradict each other") }
         if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1, not \(shardCount)") }
@@ -131,6 +153,11 @@ struct SegmentCommand: ParsableCommand {
             let images = selection.map { ImageInputs.shard(all, index: $0.index, count: $0.count) } ?? all
             let positions = Dictionary(all.enumerated().map { ($0.element.outputStem, $0.offset) }, uniquingKeysWith: { a, _ in a })
             let model = try modelOptions.load()
+            if let file = try modelOptions.detectron2ConfigFile() {
+                let defaults = Detectron2Defaults(file: file)
+                printError("note: " + defaults.describe(threshold: postProcessing.threshold, overlapThreshold: postProcessing.overlapThreshold,
+                                                        task: task).joined(separator: ", "))
+            }
             let style = try overlayStyle()
             let labels = model.config.labels
             let stuff = try postProcessing.stuff(labels: labels)
@@ -151,7 +178,7 @@ struct SegmentCommand: ParsableCommand {
                                                         + [manifestPath])
             if !stale.isEmpty { printError("removed \(stale.count) temporary file(s) an interrupted run left in \(out)") }
             let slice = selection.map { "shard \($0.index)/\($0.count) from \($0.source): " } ?? ""
-            printError("segmenting \(slice)\(images.count) image(s) with \(model.location.name), task \(task.rawValue); stuff classes: \(stuff.source)")
+            printError("segmenting \(slice)\(images.count) image(s) with \(model.location.name), task \(chosenTask.rawValue); stuff classes: \(stuff.source)")
             try manifest.write(to: manifestPath)
             var lastSaved = Date()
 
@@ -166,7 +193,7 @@ struct SegmentCommand: ParsableCommand {
                     lastSaved = Date()
                 }
                 let base = out + "/" + image.outputStem
-                let outputs = Self.outputPaths(base: base, task: task)
+                let outputs = Self.outputPaths(base: base, task: chosenTask)
                 var policy: OverwritePolicy = overwrite ? .replace : .refuse
                 var note = ""
                 if skipExisting {
@@ -226,11 +253,13 @@ struct SegmentCommand: ParsableCommand {
     func provenance(model: Mask2FormerModel, labels: [String], stuff: Set<Int>, all: [ImageInput]) throws -> SegmentManifest.Provenance {
         var inputs = Fingerprint()
         for input in all { inputs.add(input.outputStem) }
-        let options = postProcessing.options
+        let options = postProcessing.options(detectron2: detectron2Config)
         return .init(model: model.location.name,
                      modelFingerprint: try Fingerprint.model(model.location),
-                     task: task.rawValue, threshold: options.threshold, maskThreshold: options.maskThreshold,
+                     task: chosenTask.rawValue, threshold: options.threshold, maskThreshold: options.maskThreshold,
                      overlapThreshold: options.overlapThreshold, maskResize: postProcessing.maskResize.rawValue,
+                     preprocessing: Fingerprint.preprocessing(model.processorConfig),
+                     detectron2Config: Fingerprint.detectron2Config(try modelOptions.detectron2ConfigFile()),
                      stuffLabels: stuff.sorted(), labels: labels, totalImages: all.count, inputsFingerprint: inputs.hex)
     }
 
@@ -280,7 +309,9 @@ struct SegmentCommand: ParsableCommand {
         let prediction = model.forward(processor.preprocess(picture)).final
         let readouts = QueryReadouts(prediction)
         let size = OutputSize(height: picture.height, width: picture.width)
-        let options = postProcessing.options
+        let file = detectron2Config   // read once per image, not once per use
+        let options = postProcessing.options(detectron2: file)
+        let task = task ?? file.flatMap { Detectron2Defaults(file: $0).task } ?? .panoptic
         let imageID = input.outputStem
         var batch = FileBatch(overwrite: overwrite)
         // Each task writes its results and an overlay of them at the image's resolution.

@@ -27,6 +27,12 @@ struct SegmentManifest: Codable, Equatable {
         var maskThreshold: Double
         var overlapThreshold: Double
         var maskResize: String
+        /// The preprocessing backend and a fingerprint of its settings (`--preprocess`, and the sizes
+        /// and mean/std a `--detectron2-config` set). Nil in manifests written before it was recorded.
+        var preprocessing: String?
+        /// Fingerprint of the `--detectron2-config` settings read (bases merged; not the path), "none"
+        /// without one. Nil in manifests written before it was recorded.
+        var detectron2Config: String?
         var stuffLabels: [Int]
         var labels: [String]
         /// All images of the run before sharding, and a fingerprint of their output stems in order.
@@ -110,6 +116,24 @@ struct Fingerprint {
         print.add(UnsafeRawBufferPointer(rebasing: mapped.bytes[(mapped.count - edge)...]))
         return print.hex
     }
+
+    /// What the manifest records of the preprocessing: the backend's name, then a fingerprint of every
+    /// setting (sizes, divisor, mean/std, rescale), which a `--detectron2-config` can change.
+    static func preprocessing(_ config: ImageProcessorConfig) -> String {
+        var print = Fingerprint()
+        print.add(String(describing: config))
+        return "\(config.backend.rawValue) \(print.hex)"
+    }
+
+    /// What the manifest records of `--detectron2-config`: a fingerprint of the settings read (the
+    /// path may differ between machines), or "none".
+    static func detectron2Config(_ file: Detectron2ConfigFile?) -> String {
+        guard var file else { return "none" }
+        file.files = []
+        var print = Fingerprint()
+        print.add(String(describing: file))
+        return print.hex
+    }
 }
 
 extension SegmentManifest.Provenance {
@@ -123,6 +147,9 @@ extension SegmentManifest.Provenance {
         if maskThreshold != other.maskThreshold { names.append("--mask-threshold (\(other.maskThreshold))") }
         if overlapThreshold != other.overlapThreshold { names.append("--overlap-threshold (\(other.overlapThreshold))") }
         if maskResize != other.maskResize { names.append("--mask-resize (\(other.maskResize))") }
+        // Older manifests did not record these: nothing to compare with.
+        if let earlier = other.preprocessing, preprocessing != earlier { names.append("--preprocess (\(earlier))") }
+        if let earlier = other.detectron2Config, detectron2Config != earlier { names.append("--detectron2-config (\(earlier))") }
         if stuffLabels != other.stuffLabels { names.append("stuff classes") }
         if labels != other.labels { names.append("label list") }
         if totalImages != other.totalImages || inputsFingerprint != other.inputsFingerprint {

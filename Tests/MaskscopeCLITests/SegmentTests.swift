@@ -84,4 +84,92 @@ struct SegmentTests {
         #expect(FileManager.default.fileExists(atPath: out + "/scene-120x90.semantic.png"))
         #expect(FileManager.default.fileExists(atPath: out + "/maskscope-manifest.shard-0001-of-0001.json"))
     }
+
+    /// A tiny detectron2 config for detectron2/tiny-w7.pkl (small test size so the forward pass is quick).
+    func tinyYAML(in directory: String, name: String = "tiny.yaml", extra: String = "") throws -> String {
+        let yaml = directory + "/" + name
+        try ("INPUT:\n  FORMAT: \"RGB\"\n  MIN_SIZE_TEST: 64\n  MAX_SIZE_TEST: 96\nMODEL:\n  MASK_FORMER:\n    NUM_OBJECT_QUERIES: 12\n    TEST:\n" + extra)
+            .write(toFile: yaml, atomically: true, encoding: .utf8)
+        return yaml
+    }
+
+    @Test("resuming with another --preprocess or --detectron2-config is refused with one line, as another model is")
+    func preprocessingInFingerprint() throws {
+        let root = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let image = fixturePath("reference/images/scene-120x90.png")
+        let out = root + "/out"
+        let first = try runMaskscope(["segment", image, "--model", model, "--task", "semantic", "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let other = try runMaskscope(["segment", image, "--model", model, "--task", "semantic", "--out", out, "--skip-existing",
+                                      "--preprocess", "transformers4-pil"])
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("an earlier run wrote this folder with a different --preprocess (transformers5-torchvision "), "\(other.stderr)")
+        #expect(other.stderr.split(separator: "\n").count == 1, "\(other.stderr)")
+        // The default named explicitly is the same preprocessing.
+        let same = try runMaskscope(["segment", image, "--model", model, "--task", "semantic", "--out", out, "--skip-existing",
+                                     "--preprocess", "transformers5-torchvision"])
+        #expect(same.status == 0, "\(same.stderr)")
+
+        // detectron2: a config whose settings differ (here only a threshold, with --threshold given so
+        // only the config differs) is refused; the same settings from another path are not.
+        let pkl = fixturePath("detectron2/tiny-w7.pkl")
+        let yaml = try tinyYAML(in: root)
+        let d2 = root + "/d2"
+        let base = ["segment", image, "--model", pkl, "--task", "semantic", "--threshold", "0.5", "--overlap-threshold", "0.8", "--out", d2]
+        let configured = try runMaskscope(base + ["--detectron2-config", yaml])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        let changed = try tinyYAML(in: root, name: "changed.yaml", extra: "      OBJECT_MASK_THRESHOLD: 0.25\n")
+        let refused = try runMaskscope(base + ["--detectron2-config", changed, "--skip-existing"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("a different --detectron2-config ("), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("--preprocess ("), "\(refused.stderr)")
+        let copy = try tinyYAML(in: root, name: "copy.yaml")
+        let moved = try runMaskscope(base + ["--detectron2-config", copy, "--skip-existing"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+    }
+
+    @Test("a --detectron2-config's thresholds and output switches are segment's defaults; flags given win")
+    func detectron2ConfigDefaults() throws {
+        let root = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let image = fixturePath("reference/images/scene-120x90.png")
+        let pkl = fixturePath("detectron2/tiny-w7.pkl")
+        let yaml = try tinyYAML(in: root, extra: "      OBJECT_MASK_THRESHOLD: 0.25\n      OVERLAP_THRESHOLD: 0.125\n"
+                                    + "      SEMANTIC_ON: False\n      INSTANCE_ON: True\n      PANOPTIC_ON: False\n")
+        func manifest(_ out: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/maskscope-manifest.shard-0001-of-0001.json"))
+            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try #require(json["provenance"] as? [String: Any])
+        }
+        let fromConfig = try runMaskscope(["segment", image, "--model", pkl, "--detectron2-config", yaml, "--out", root + "/a"])
+        #expect(fromConfig.status == 0, "\(fromConfig.stderr)")
+        #expect(fromConfig.stderr.contains("--threshold 0.25 (OBJECT_MASK_THRESHOLD of \(yaml)), --overlap-threshold 0.125 (OVERLAP_THRESHOLD of \(yaml)), "
+                                           + "segment --task instance (INSTANCE_ON of \(yaml))"), "\(fromConfig.stderr)")
+        let a = try manifest(root + "/a")
+        #expect(a["threshold"] as? Double == 0.25 && a["overlapThreshold"] as? Double == 0.125 && a["task"] as? String == "instance", "\(a)")
+        #expect(FileManager.default.fileExists(atPath: root + "/a/scene-120x90.instances.json"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/a/scene-120x90.panoptic.png"))
+
+        let given = try runMaskscope(["segment", image, "--model", pkl, "--detectron2-config", yaml, "--out", root + "/b",
+                                      "--threshold", "0.5", "--task", "semantic"])
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stderr.contains("--threshold 0.5 (given), --overlap-threshold 0.125 (OVERLAP_THRESHOLD of \(yaml)), segment --task semantic (given)"),
+                "\(given.stderr)")
+        let b = try manifest(root + "/b")
+        #expect(b["threshold"] as? Double == 0.5 && b["overlapThreshold"] as? Double == 0.125 && b["task"] as? String == "semantic", "\(b)")
+
+        // Without a config: transformers' defaults, panoptic.
+        let plain = try runMaskscope(["segment", image, "--model", pkl, "--out", root + "/c", "--task", "semantic"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let c = try manifest(root + "/c")
+        #expect(c["threshold"] as? Double == 0.5 && c["overlapThreshold"] as? Double == 0.8, "\(c)")
+
+        // inspect says where each default comes from.
+        let inspected = try runMaskscope(["inspect", pkl, "--detectron2-config", yaml])
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        #expect(inspected.stdout.contains("post-processing   defaults --threshold 0.25 (OBJECT_MASK_THRESHOLD of \(yaml)), "
+                                          + "--overlap-threshold 0.125 (OVERLAP_THRESHOLD of \(yaml)), segment --task instance (INSTANCE_ON of \(yaml)); flags given win"),
+                "\(inspected.stdout)")
+    }
 }
