@@ -165,6 +165,14 @@ struct SegmentTests {
         let c = try manifest(root + "/c")
         #expect(c["threshold"] as? Double == 0.5 && c["overlapThreshold"] as? Double == 0.8, "\(c)")
 
+        // eval takes the thresholds too and says so (this model's numbered labels then match no category).
+        let folder = fixturePath("eval")
+        let evaluated = try runMaskscope(["eval", "--model", pkl, "--detectron2-config", yaml, "--overlap-threshold", "0.75",
+                                          "--images", folder + "/gt", "--panoptic-json", folder + "/gt/panoptic.json",
+                                          "--panoptic-dir", folder + "/gt/panoptic"])
+        #expect(evaluated.stderr.contains("note: --threshold 0.25 (OBJECT_MASK_THRESHOLD of \(yaml)), --overlap-threshold 0.75 (given)"),
+                "\(evaluated.stderr)")
+
         // inspect says where each default comes from.
         let inspected = try runMaskscope(["inspect", pkl, "--detectron2-config", yaml])
         #expect(inspected.status == 0, "\(inspected.stderr)")
