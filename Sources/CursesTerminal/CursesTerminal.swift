@@ -11,7 +11,7 @@ import Imaging
 import Glibc
 #endif
 
-public final class CursesTerminal {
+public final class CursesTerminal: Terminal {
     public let capability: ColorCapability
     public let utf8: Bool
     /// No colours (vt100, xterm-mono, too few colour pairs): every cell goes through ncurses with
@@ -295,11 +295,4 @@ public enum CursesTerminalError: Error, CustomStringConvertible {
             return "cannot set up the terminal on stdin/stdout; run the explorer in a terminal or use `maskscope segment`"
         }
     }
-}
-
-public enum TerminalInput: Equatable {
-    case key(ExplorerKey)
-    case click(column: Int, row: Int)
-    case wheel(up: Bool, column: Int, row: Int)
-    case resize, interrupt, suspend, redraw
 }

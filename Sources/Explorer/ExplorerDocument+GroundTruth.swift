@@ -6,6 +6,7 @@ extension ExplorerDocument {
     /// The document with its errors against `groundTruth` (or why there are none for this image).
     public func attaching(_ groundTruth: PanopticGroundTruth, imagePath: String, maskThreshold: Double) -> ExplorerDocument {
         var document = self
+        document.groundTruthSource = (groundTruth, imagePath)
         document.groundTruth = groundTruth.load(forImage: imagePath, width: image.width, height: image.height).map { truth in
             ImageErrors(panoptic: panoptic, finalPrediction: predictions.final, truth: truth, groundTruth: groundTruth,
                         maskThreshold: maskThreshold)

@@ -21,18 +21,22 @@ public struct ExplorerDocument: Sendable {
     public let labels: [String]
     public let stuff: Set<Int>
     public let predictions: Predictions
-    public let panoptic: PanopticResult
+    /// The thresholds the results below were made with (the explorer's t/T, m/M, o/O change them).
+    public internal(set) var options = PostProcessingOptions()
+    public internal(set) var panoptic: PanopticResult
     public let semantic: LabelMap
-    public let instances: [InstancePrediction]
+    public internal(set) var instances: [InstancePrediction]
     /// The instances painted into one map (index per pixel, −1 none), for the instance view.
-    public let instanceMap: LabelMap
+    public internal(set) var instanceMap: LabelMap
     /// Semantic classes present, largest first, with their pixel counts.
     public let semanticClasses: [(label: Int, pixels: Int)]
     /// All queries, best score first.
-    public let queries: [QueryRow]
+    public internal(set) var queries: [QueryRow]
     /// Errors against the ground truth (views 6 and 7); nil when the explorer has none, a problem when
     /// this image has no usable annotation.
     public var groundTruth: Result<ImageErrors, GroundTruthProblem>? = nil
+    /// What the errors were computed against, so new thresholds can compute them again.
+    var groundTruthSource: (truth: PanopticGroundTruth, imagePath: String)?
 
     /// Runs the model on `image` and post-processes at the image's resolution.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
@@ -63,13 +67,7 @@ public struct ExplorerDocument: Sendable {
         let size = OutputSize(height: image.height, width: image.width)
         let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)
         let final = predictions.final
-        let queryCount = final.classLogits.shape[0], plane = final.maskLogits.count / max(1, queryCount)
-        let rows = (0..<queryCount).map { q -> QueryRow in
-            var covered = 0
-            for i in 0..<plane where final.maskLogits.scalars[q * plane + i] > 0 { covered += 1 }
-            return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
-                            area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
-        }
+        let rows = queryRows(panoptic: panoptic, final: final)
         let semantic = semanticSegmentation(final, size: size, options: options)
         let instances = instanceSegmentation(final, size: size, options: options)
         // The layer view and filmstrip show every layer's masks, which the forward pass leaves to be
@@ -78,11 +76,44 @@ public struct ExplorerDocument: Sendable {
         let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
             .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
-            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, panoptic: panoptic,
+            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, options: options, panoptic: panoptic,
             semantic: semantic, instances: instances,
             instanceMap: instanceLabelMap(instances, width: image.width, height: image.height),
             semanticClasses: classes,
-            queries: rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) })
+            queries: rows)
+    }
+
+    /// Every query with its fate, best score first.
+    static func queryRows(panoptic: PanopticResult, final: LayerPrediction) -> [QueryRow] {
+        let queryCount = final.classLogits.shape[0], plane = final.maskLogits.count / max(1, queryCount)
+        let rows = (0..<queryCount).map { q -> QueryRow in
+            var covered = 0
+            for i in 0..<plane where final.maskLogits.scalars[q * plane + i] > 0 { covered += 1 }
+            return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
+                            area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
+        }
+        return rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
+    }
+
+    /// The same predictions post-processed with other thresholds: panoptic and instance results, the
+    /// queries' fates and the errors are made again from the cached logits; the model does not run.
+    /// (Semantic segmentation has no threshold: it is kept.)
+    public func reprocessed(options new: PostProcessingOptions) -> ExplorerDocument {
+        guard new != options else { return self }
+        var d = self
+        d.options = new
+        let size = OutputSize(height: image.height, width: image.width)
+        let final = predictions.final
+        d.panoptic = panopticSegmentation(final, stuffLabels: stuff, size: size, options: new)
+        // The masks' areas do not depend on a threshold: only the fates change.
+        let fates = d.panoptic.queryFates
+        d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }
+        if new.threshold != options.threshold {
+            d.instances = instanceSegmentation(final, size: size, options: new)
+            d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)
+        }
+        if let source = groundTruthSource { d = d.attaching(source.truth, imagePath: source.imagePath, maskThreshold: new.maskThreshold) }
+        return d
     }
 
     public func labelName(_ label: Int) -> String {

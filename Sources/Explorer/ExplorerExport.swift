@@ -68,7 +68,7 @@ extension ExplorerDocument {
         case .panoptic: return panoptic.segments.count
         case .semantic: return semanticClasses.count
         case .instance: return instances.count
-        case .queries: return queries.count
+        case .queries, .layers: return queries.count
         case .truth: return errors?.truthSegments.count ?? 0
         case .errors: return errors?.rows.count ?? 0
         }
@@ -106,7 +106,7 @@ extension ExplorerDocument {
             guard let errors else { return nil }
             let row = errors.missedRows.values[i] >= 0 ? errors.missedRows.values[i] : errors.predictionRows.values[i]
             return row >= 0 ? Int(row) : nil
-        case .image:
+        case .image, .layers:
             return nil
         }
     }

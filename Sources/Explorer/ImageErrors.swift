@@ -20,6 +20,8 @@ public struct ErrorRow: Sendable, Equatable {
 public struct ImageErrors: Sendable {
     public let truth: ImageGroundTruth
     public let attribution: ErrorAttribution
+    /// The segments matched as eval matches them (what the per-class table sums).
+    public let matching: PanopticMatching
     /// Predicted segments first (id order), then the false negatives.
     public let rows: [ErrorRow]
     /// Per pixel, the row of the predicted segment there (−1: none or VOID).
@@ -55,6 +57,7 @@ public struct ImageErrors: Sendable {
         if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
         let matching = PanopticMatching(groundTruth: truth.map.values, groundTruthSegments: truth.segments,
                                         prediction: ids, predictionSegments: predicted)
+        self.matching = matching
         let evidence = Self.evidence(panoptic: panoptic, prediction: finalPrediction, width: width, height: height,
                                      maskThreshold: maskThreshold, category: { category($0)?.id })
         attribution = ErrorAttribution(matching, groundTruth: truth.map.values, categories: groundTruth.categories,

@@ -34,6 +34,8 @@ struct ReducerTests {
         s = apply([.key(.tab)], to: s)
         #expect(s.view == .errors)
         s = apply([.key(.tab)], to: s)
+        #expect(s.view == .layers)
+        s = apply([.key(.tab)], to: s)
         #expect(s.view == .image)
         s = apply([.key(.character("7"))], to: s)
         #expect(s.view == .errors)
