@@ -248,7 +248,8 @@ public struct FrameComposer: Sendable {
         let height = min(grid.rows - 2, lines.count + 2)
         let left = (grid.columns - width) / 2, top = (grid.rows - height) / 2
         let border = ui("accent"), text = ui("text"), background = ui("background")
-        grid.write("┌" + pad("─ " + title + " ", width - 2).replacingOccurrences(of: " ", with: "─") + "┐", column: left, row: top, foreground: border, background: background)
+        let heading = String(("─ " + title + " ").prefix(width - 2))
+        grid.write("┌" + heading + String(repeating: "─", count: max(0, width - 2 - heading.count)) + "┐", column: left, row: top, foreground: border, background: background)
         for i in 0..<(height - 2) {
             grid.write("│", column: left, row: top + 1 + i, foreground: border, background: background)
             grid.write(pad(" " + (i < lines.count ? lines[i] : ""), width - 2), column: left + 1, row: top + 1 + i, foreground: text, background: background)

@@ -39,17 +39,17 @@ enum LayerGrid {
         return .showQuery(row: rows[state.selection], layer: state.gridLayer)
     }
 
-    /// "q12 kept  sq  sq  ci  ci …": the class each layer predicts, three letters a column.
+    /// "q12 squ squ cir cir …": the class each layer predicts, three letters a column (· no object).
     static func listRows(_ document: ExplorerDocument) -> (header: String, rows: [ListRow]) {
         let best = bestClasses(document)
-        let header = "query " + (0..<best.count).map { pad("L\($0)", 4) }.joined()
+        let header = "q   " + (0..<best.count).map { pad("L\($0)", 4) }.joined()
         return (header, order(document).map { index in
             let query = document.queries[index].query
             let classes = best.map { layer -> String in
                 let label = layer[query].label
                 return pad(label < 0 ? "·" : String(document.labelName(label).prefix(3)), 4)
             }
-            return ListRow(swatch: nil, text: pad("q\(query)", 6) + classes.joined())
+            return ListRow(swatch: nil, text: pad("q\(query)", 4) + classes.joined())
         })
     }
 

@@ -53,8 +53,16 @@ struct BenchCommand: ParsableCommand {
                                valueName: "protocol"))
     var graphics: String?
 
+    @Option(name: .customLong("panoptic-json"),
+            help: "With --redraw: ground truth for the image (COCO panoptic JSON), so threshold steps recompute the errors too.")
+    var panopticJSON: String?
+    @Option(name: .customLong("panoptic-dir"), help: "With --redraw: the ground truth's folder of panoptic PNGs.")
+    var panopticDirectory: String?
+
     func validate() throws {
         if kernel { return }
+        if (panopticJSON == nil) != (panopticDirectory == nil) { throw ValidationError("--panoptic-json and --panoptic-dir go together") }
+        if panopticJSON != nil && !redraw { throw ValidationError("--panoptic-json goes with --redraw") }
         if (image == nil) == (size == nil) { throw ValidationError("give either an IMAGE or --size HxW") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if let graphics {
@@ -192,7 +200,12 @@ struct BenchCommand: ParsableCommand {
         let model = try modelOptions.load()
         let picture = try loadImage(path: image)
         let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
-        let document = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
+        let groundTruth = try panopticJSON.flatMap { json in
+            try panopticDirectory.map { try ExploreGroundTruth.load(json: json, directory: $0, labels: model.config.labels) }
+        }
+        let made = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
+        let document = groundTruth.map { made.attaching($0, imagePath: image, maskThreshold: PostProcessingOptions().maskThreshold) } ?? made
+        if case .failure(let problem)? = document.groundTruth { throw ValidationError("ground truth: \(problem)") }
         // A 10×20-pixel cell (a common 1:2 font) and 256 sixel registers, as most sixel terminals have.
         let setup = graphics.flatMap { GraphicsProtocol(rawValue: $0) }
             .map { GraphicsSetup(protocolInUse: $0, cellPixels: PixelSize(width: 10, height: 20), colorRegisters: 256) } ?? .halfBlocks
@@ -247,5 +260,42 @@ struct BenchCommand: ParsableCommand {
                          setup.protocolInUse.rawValue, pictureSize.0, pictureSize.1, shownSize.0, shownSize.1, median(encodeSamples), (encodeSamples.max() ?? 0) * 1000,
                          Double(bytes.sorted()[bytes.count / 2]) / 1024, median(total), (total.max() ?? 0) * 1000))
         }
+        try benchmarkThresholdSteps(document: document, setup: setup, cpu: cpuName())
     }
+
+    /// t/T, m/M, o/O through the real event loop on an in-memory terminal: each step post-processes
+    /// the cached logits again (panoptic, instances, fates, and the errors when there is a ground
+    /// truth) and composes the frame; the model does not run.
+    func benchmarkThresholdSteps(document: ExplorerDocument, setup: GraphicsSetup, cpu: String) throws {
+        let steps: [Character] = ["t", "t", "T", "T", "m", "m", "M", "M", "o", "o", "O", "O"]
+        let views: [Character] = document.errors == nil ? ["2", "5"] : ["2", "5", "7"]
+        let queries = document.predictions.final.classLogits.shape[0]
+        for view in views {
+            let terminal = InMemoryTerminal(columns: 200, rows: 60, graphics: setup, input: [.key(.character(view)), nil])
+            let loop = ExplorerLoop(terminal: terminal, source: LoadedDocuments([.done(document)]), theme: Theme.standard,
+                                    plainChrome: false, imagePaths: ["bench"], modelName: "bench")
+            loop.step(); loop.step()
+            var samples: [Double] = []
+            for round in 0...max(1, runs) {
+                for key in steps {
+                    terminal.type([.key(.character(key)), nil])
+                    loop.step()   // the frame before, then the key
+                    let (_, seconds) = measure { loop.step() }   // post-process again, compose the frame
+                    if round > 0 { samples.append(seconds) }
+                }
+            }
+            let sorted = samples.sorted()
+            print(String(format: "threshold step (t T m M o O) in view %@ at 200×60, %d queries, image %d×%d%@ (%d steps): median %.2f ms, max %.2f ms · %@",
+                         String(view), queries, document.image.width, document.image.height, document.errors == nil ? "" : ", errors recomputed",
+                         sorted.count, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000, cpu))
+        }
+    }
+}
+
+/// "AMD EPYC 9R14 (2 cores)": the CPU every figure is measured on (/proc/cpuinfo's model name).
+func cpuName() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .flatMap { $0.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+    return "\(model) (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
 }
