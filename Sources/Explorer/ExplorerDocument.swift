@@ -112,7 +112,9 @@ public struct ExplorerDocument: Sendable {
             d.instances = instanceSegmentation(final, size: size, options: new)
             d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)
         }
-        if let source = groundTruthSource { d = d.attaching(source.truth, imagePath: source.imagePath, maskThreshold: new.maskThreshold) }
+        if let source = groundTruthSource {
+            d = d.attaching(source.truth, imagePath: source.imagePath, maskThreshold: new.maskThreshold, reusing: errors)
+        }
         return d
     }
 

@@ -62,7 +62,7 @@ public enum KeyBindings {
                    actions: [(.character("m"), .threshold(.mask, by: -thresholdStep)), (.character("M"), .threshold(.mask, by: thresholdStep))]),
         KeyBinding(keys: "o O", help: "overlap threshold down / up",
                    actions: [(.character("o"), .threshold(.overlap, by: -thresholdStep)), (.character("O"), .threshold(.overlap, by: thresholdStep))]),
-        KeyBinding(keys: "+ -", help: "overlay opacity",
+        KeyBinding(keys: "+ - =", help: "overlay opacity up / down (= is + without shift)",
                    actions: [(.character("+"), .moreOpacity), (.character("="), .moreOpacity), (.character("-"), .lessOpacity)]),
         KeyBinding(keys: "b", help: "boundaries on/off", actions: [(.character("b"), .boundaries)]),
         KeyBinding(keys: "f", help: "show only the selected segment", actions: [(.character("f"), .onlySelected)]),
