@@ -105,14 +105,35 @@ public struct ErrorAttribution: Sendable {
             predictions.append(entry)
         }
 
-        // Query mask ∩ ground-truth segment, counted once per query.
-        let truthArea = groundTruth.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }
-        let overlaps: [[Int32: Int]] = queries.map { evidence in
-            var counts: [Int32: Int] = [:]
-            for (i, bit) in evidence.mask.bits.enumerated() where bit != 0 && i < groundTruth.count { counts[groundTruth[i], default: 0] += 1 }
+        // Query mask ∩ ground-truth segment, counted once per query. The ids are made dense first (slot
+        // 0: any id not annotated), so the count per pixel is an array increment, not a hash lookup: the
+        // explorer does this for every query on each threshold step.
+        let slotOfID = Dictionary(truthIDs.enumerated().map { (Int32($0.element), $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
+        var slotOfValue: [Int32: Int] = [:]
+        let slots = groundTruth.map { value -> Int32 in
+            if let known = slotOfValue[value] { return Int32(known) }
+            let slot = slotOfID[value] ?? 0
+            slotOfValue[value] = slot
+            return Int32(slot)
+        }
+        var truthArea = [Int](repeating: 0, count: truthIDs.count + 1)
+        for slot in slots { truthArea[Int(slot)] += 1 }
+        var maskArea = [Int](repeating: 0, count: queries.count)
+        let overlaps: [[Int]] = queries.enumerated().map { k, evidence in
+            var counts = [Int](repeating: 0, count: truthIDs.count + 1)
+            let n = min(evidence.mask.bits.count, slots.count)
+            var area = 0
+            evidence.mask.bits.withUnsafeBufferPointer { bits in
+                slots.withUnsafeBufferPointer { slot in
+                    counts.withUnsafeMutableBufferPointer { count in
+                        for i in 0..<n where bits[i] != 0 { count[Int(slot[i])] += 1; area += 1 }
+                    }
+                }
+            }
+            for i in n..<evidence.mask.bits.count where evidence.mask.bits[i] != 0 { area += 1 }
+            maskArea[k] = area
             return counts
         }
-        let maskArea = queries.map { $0.mask.bits.reduce(0) { $0 + Int($1 != 0 ? 1 : 0) } }
         let segmentOfQuery = Dictionary(segmentQueries.flatMap { id, qs in qs.map { ($0, id) } }, uniquingKeysWith: { a, _ in a })
 
         for id in truthIDs {
@@ -128,9 +149,10 @@ public struct ErrorAttribution: Sendable {
                     entry.iou = matching.iou(truth: id, prediction: prediction); entry.query = segmentQueries[prediction]?.first
                 }
                 // Queries whose own mask covers it (IoU > 0.5): its category first, then by IoU.
-                let area = truthArea[Int32(id)] ?? 0
+                let slot = slotOfID[Int32(id)] ?? 0
+                let area = slot > 0 ? truthArea[slot] : 0
                 let covering = queries.indices.compactMap { k -> (Int, Double)? in
-                    let shared = overlaps[k][Int32(id)] ?? 0
+                    let shared = slot > 0 ? overlaps[k][slot] : 0
                     let union = area + maskArea[k] - shared
                     let iou = union > 0 ? Double(shared) / Double(union) : 0
                     return iou > 0.5 ? (k, iou) : nil

@@ -30,6 +30,9 @@ public struct ExplorerDocument: Sendable {
     public internal(set) var instanceMap: LabelMap
     /// Semantic classes present, largest first, with their pixel counts.
     public let semanticClasses: [(label: Int, pixels: Int)]
+    /// The instances at the lowest score threshold used so far: a higher threshold only filters them
+    /// (the threshold is the instance post-processor's last test), so only a lower one computes masks.
+    var instancesAtLowest: (threshold: Double, instances: [InstancePrediction])?
     /// All queries, best score first.
     public internal(set) var queries: [QueryRow]
     /// Errors against the ground truth (views 6 and 7); nil when the explorer has none, a problem when
@@ -109,7 +112,14 @@ public struct ExplorerDocument: Sendable {
         let fates = d.panoptic.queryFates
         d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }
         if new.threshold != options.threshold {
-            d.instances = instanceSegmentation(final, size: size, options: new)
+            let lowest = instancesAtLowest ?? (options.threshold, instances)
+            if new.threshold >= lowest.threshold {
+                d.instances = lowest.instances.filter { Double($0.score) >= new.threshold }
+                d.instancesAtLowest = lowest
+            } else {
+                d.instances = instanceSegmentation(final, size: size, options: new)
+                d.instancesAtLowest = (new.threshold, d.instances)
+            }
             d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)
         }
         if let source = groundTruthSource {

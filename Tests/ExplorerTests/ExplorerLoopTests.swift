@@ -136,6 +136,26 @@ struct ExplorerLoopTests {
         #expect(state.options.maskThreshold == 1 && state.options.overlapThreshold == 0)
     }
 
+    @Test("re-post-processed results equal post-processing from scratch at those thresholds (instances filtered from the lowest)")
+    func reprocessedEqualsFresh() throws {
+        let document = Self.document
+        let final = document.predictions.final
+        let size = OutputSize(height: document.image.height, width: document.image.width)
+        var d = document
+        for options in [PostProcessingOptions(threshold: 0.3), PostProcessingOptions(threshold: 0.7, maskThreshold: 0.6),
+                        PostProcessingOptions(threshold: 0.45, overlapThreshold: 0.9), PostProcessingOptions(threshold: 0.1)] {
+            d = d.reprocessed(options: options)
+            #expect(d.instances == instanceSegmentation(final, size: size, options: options), "instances at \(options)")
+            let panoptic = panopticSegmentation(final, stuffLabels: document.stuff, size: size, options: options)
+            #expect(d.panoptic.segments == panoptic.segments && d.panoptic.map.values == panoptic.map.values && d.panoptic.queryFates == panoptic.queryFates)
+            let fresh = ExplorerDocument(name: d.name, image: d.image, labels: d.labels, stuff: d.stuff, predictions: d.predictions,
+                                         options: options, panoptic: panoptic, semantic: d.semantic, instances: d.instances,
+                                         instanceMap: d.instanceMap, semanticClasses: d.semanticClasses, queries: d.queries)
+                .attaching(try Self.groundTruth(labels: d.labels), imagePath: Self.samples + "/sample-000001.png", maskThreshold: options.maskThreshold)
+            #expect(try #require(d.errors).rows == (try #require(fresh.errors)).rows, "errors at \(options)")
+        }
+    }
+
     @Test("e exports what is shown, at the thresholds shown")
     func export() throws {
         let directory = NSTemporaryDirectory() + "maskscope-export-\(UUID().uuidString.prefix(8))"
