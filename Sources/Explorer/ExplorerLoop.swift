@@ -110,7 +110,8 @@ public final class ExplorerLoop {
     func document(_ index: Int) -> ExplorerDocument? {
         guard case .done(let loaded)? = source.result(index) else { return nil }
         if let cached = current[index], cached.options == state.options { return cached }
-        let document = loaded.reprocessed(options: state.options)
+        // From the last one made, which carries what new thresholds can reuse (instances, masks).
+        let document = (current[index] ?? loaded).reprocessed(options: state.options)
         current[index] = document
         return document
     }

@@ -69,8 +69,10 @@ public struct ImageErrors: Sendable {
         let evidence = masks.indices.filter { $0 < panoptic.queryFates.count && $0 < panoptic.queryLabels.count }.map { q in
             QueryEvidence(query: q, categoryID: category(panoptic.queryLabels[q])?.id, fate: panoptic.queryFates[q], mask: masks[q])
         }
+        // The same masks against the same annotation: the overlaps counted last time stand.
+        let counted = previous.flatMap { $0.queryMasks.count == masks.count && $0.maskThreshold == maskThreshold ? $0.attribution.overlaps : nil }
         attribution = ErrorAttribution(matching, groundTruth: truth.map.values, categories: groundTruth.categories,
-                                       segmentQueries: segmentQueries, queries: evidence)
+                                       segmentQueries: segmentQueries, queries: evidence, overlaps: counted)
         let names = Dictionary(groundTruth.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         categoryNames = names
         categoryIsThing = Dictionary(groundTruth.categories.map { ($0.id, $0.isThing) }, uniquingKeysWith: { a, _ in a })

@@ -275,19 +275,22 @@ struct BenchCommand: ParsableCommand {
             let loop = ExplorerLoop(terminal: terminal, source: LoadedDocuments([.done(document)]), theme: Theme.standard,
                                     plainChrome: false, imagePaths: ["bench"], modelName: "bench")
             loop.step(); loop.step()
-            var samples: [Double] = []
+            var samples: [Character: [Double]] = [:]
             for round in 0...max(1, runs) {
                 for key in steps {
                     terminal.type([.key(.character(key)), nil])
                     loop.step()   // the frame before, then the key
                     let (_, seconds) = measure { loop.step() }   // post-process again, compose the frame
-                    if round > 0 { samples.append(seconds) }
+                    if round > 0 { samples[Character(key.lowercased()), default: []].append(seconds) }
                 }
             }
-            let sorted = samples.sorted()
-            print(String(format: "threshold step (t T m M o O) in view %@ at 200×60, %d queries, image %d×%d%@ (%d steps): median %.2f ms, max %.2f ms · %@",
-                         String(view), queries, document.image.width, document.image.height, document.errors == nil ? "" : ", errors recomputed",
-                         sorted.count, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000, cpu))
+            func figures(_ values: [Double]) -> String {
+                let sorted = values.sorted()
+                return String(format: "median %.1f ms, max %.1f ms", sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000)
+            }
+            print(String(format: "threshold steps in view %@ at 200×60, %d queries, image %d×%d%@ (%d steps each): ", String(view), queries,
+                         document.image.width, document.image.height, document.errors == nil ? "" : ", errors recomputed", samples["t"]?.count ?? 0)
+                  + "score (t/T) \(figures(samples["t"] ?? [0])) · mask (m/M) \(figures(samples["m"] ?? [0])) · overlap (o/O) \(figures(samples["o"] ?? [0])) · all \(figures(samples.values.flatMap { $0 })) · \(cpu)")
         }
     }
 }
