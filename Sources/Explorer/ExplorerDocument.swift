@@ -101,13 +101,14 @@ public struct ExplorerDocument: Sendable {
     /// The same predictions post-processed with other thresholds: panoptic and instance results, the
     /// queries' fates and the errors are made again from the cached logits; the model does not run.
     /// (Semantic segmentation has no threshold: it is kept.)
-    public func reprocessed(options new: PostProcessingOptions) -> ExplorerDocument {
+    /// `reference`: the final prediction's `referenceLogits`, kept by the caller across steps.
+    public func reprocessed(options new: PostProcessingOptions, reference: Tensor? = nil) -> ExplorerDocument {
         guard new != options else { return self }
         var d = self
         d.options = new
         let size = OutputSize(height: image.height, width: image.width)
         let final = predictions.final
-        d.panoptic = panopticSegmentation(final, stuffLabels: stuff, size: size, options: new)
+        d.panoptic = panopticSegmentation(final, stuffLabels: stuff, size: size, options: new, reference: reference)
         // The masks' areas do not depend on a threshold: only the fates change.
         let fates = d.panoptic.queryFates
         d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }
@@ -117,7 +118,7 @@ public struct ExplorerDocument: Sendable {
                 d.instances = lowest.instances.filter { Double($0.score) >= new.threshold }
                 d.instancesAtLowest = lowest
             } else {
-                d.instances = instanceSegmentation(final, size: size, options: new)
+                d.instances = instanceSegmentation(final, size: size, options: new, reference: reference)
                 d.instancesAtLowest = (new.threshold, d.instances)
             }
             d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)

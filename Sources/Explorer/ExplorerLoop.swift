@@ -7,6 +7,7 @@ import FileIO
 import Foundation
 import Imaging
 import Segmentation
+import TensorCore
 import Themes
 
 public final class ExplorerLoop {
@@ -25,6 +26,8 @@ public final class ExplorerLoop {
     var lastFrame: ComposedFrame?
     /// Each image's document post-processed with the state's thresholds (made on first need).
     var current: [Int: ExplorerDocument] = [:]
+    /// One image's `referenceLogits` (Q × 384 × 384 floats: one image's, not every image's).
+    var reference: (index: Int, logits: Tensor)?
     /// The tables as last summed, and what they were summed from (thresholds, images with results).
     var evaluated: (options: PostProcessingOptions, images: [Int], tables: EvaluatedImages)?
 
@@ -110,8 +113,11 @@ public final class ExplorerLoop {
     func document(_ index: Int) -> ExplorerDocument? {
         guard case .done(let loaded)? = source.result(index) else { return nil }
         if let cached = current[index], cached.options == state.options { return cached }
-        // From the last one made, which carries what new thresholds can reuse (instances, masks).
-        let document = (current[index] ?? loaded).reprocessed(options: state.options)
+        // From the last one made, which carries what new thresholds can reuse (instances, masks), and
+        // with the 384×384 logits every step starts from, kept for the image being stepped.
+        let shown = index == state.imageIndex && state.options.maskResize == .via384
+        if shown && reference?.index != index { reference = (index, referenceLogits(loaded.predictions.final)) }
+        let document = (current[index] ?? loaded).reprocessed(options: state.options, reference: shown ? reference?.logits : nil)
         current[index] = document
         return document
     }

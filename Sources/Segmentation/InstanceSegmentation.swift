@@ -17,8 +17,9 @@ public struct InstancePrediction: Sendable, Equatable {
 }
 
 /// Instances sorted by score (best first). Masks are at `size` (384×384 when nil).
+/// `reference`: this prediction's `referenceLogits`, when the caller keeps them across calls.
 public func instanceSegmentation(_ prediction: LayerPrediction, size: OutputSize? = nil,
-                                 options: PostProcessingOptions = PostProcessingOptions()) -> [InstancePrediction] {
+                                 options: PostProcessingOptions = PostProcessingOptions(), reference: Tensor? = nil) -> [InstancePrediction] {
     let queries = prediction.classLogits.shape[0], classes = prediction.classLogits.shape[1] - 1
     let probabilities = classProbabilities(prediction)
     // Top Q of the Q·K (query, class) scores, flattened query-major as transformers does.
@@ -34,7 +35,7 @@ public func instanceSegmentation(_ prediction: LayerPrediction, size: OutputSize
     let direct = options.maskResize == .direct && size != nil
     let logits = direct
         ? resizeBilinear(prediction.maskLogits, height: size!.height, width: size!.width)
-        : sourceLogits(prediction, mode: .via384)
+        : reference ?? sourceLogits(prediction, mode: .via384)
     let height = logits.shape[1], width = logits.shape[2], pixels = height * width
 
     var maskScores: [Int: (bits: [UInt8], score: Float)] = [:]

@@ -19,6 +19,12 @@ func sourceLogits(_ prediction: LayerPrediction, mode: MaskResize) -> Tensor {
     return mode == .via384 ? resizeBilinear(prediction.maskLogits, height: side, width: side) : prediction.maskLogits
 }
 
+/// The 384×384 logits `[Q, 384, 384]` `.via384` post-processing starts from, for a caller that
+/// post-processes one prediction many times (the explorer's live thresholds) and keeps them.
+public func referenceLogits(_ prediction: LayerPrediction) -> Tensor {
+    sourceLogits(prediction, mode: .via384)
+}
+
 /// Class probabilities `[Q, K+1]` (softmax over every column, "no object" included).
 func classProbabilities(_ prediction: LayerPrediction) -> Tensor {
     softmax(prediction.classLogits)

@@ -49,9 +49,10 @@ public struct PanopticResult: Sendable {
 }
 
 /// Panoptic segmentation at `size` (384×384 when nil). `stuffLabels` are merged per class
-/// (transformers' `label_ids_to_fuse`); all other labels are things.
+/// (transformers' `label_ids_to_fuse`); all other labels are things. `reference`: this prediction's
+/// `referenceLogits`, when the caller keeps them across calls.
 public func panopticSegmentation(_ prediction: LayerPrediction, stuffLabels: Set<Int>, size: OutputSize? = nil,
-                                 options: PostProcessingOptions = PostProcessingOptions()) -> PanopticResult {
+                                 options: PostProcessingOptions = PostProcessingOptions(), reference: Tensor? = nil) -> PanopticResult {
     let queries = prediction.classLogits.shape[0], classes = prediction.classLogits.shape[1] - 1
     let probabilities = classProbabilities(prediction)
     var labels = [Int](repeating: 0, count: queries), scores = [Float](repeating: 0, count: queries)
@@ -79,7 +80,7 @@ public func panopticSegmentation(_ prediction: LayerPrediction, stuffLabels: Set
 
     // Probabilities of the kept queries at the source resolution.
     let direct = options.maskResize == .direct && size != nil
-    let logits = sourceLogits(prediction, mode: .via384)
+    let logits = direct ? prediction.maskLogits : reference ?? sourceLogits(prediction, mode: .via384)
     let sourceHeight = direct ? prediction.maskLogits.shape[1] : logits.shape[1]
     let sourceWidth = direct ? prediction.maskLogits.shape[2] : logits.shape[2]
     var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
