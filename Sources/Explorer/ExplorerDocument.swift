@@ -21,6 +21,8 @@ public struct ExplorerDocument: Sendable {
     public let labels: [String]
     public let stuff: Set<Int>
     public let predictions: Predictions
+    /// Each layer's per-query readouts (class probabilities, best class, mask area), index = layer.
+    public let readouts: [QueryReadouts]
     /// The thresholds the results below were made with (the explorer's t/T, m/M, o/O change them).
     public internal(set) var options = PostProcessingOptions()
     public internal(set) var panoptic: PanopticResult
@@ -41,9 +43,12 @@ public struct ExplorerDocument: Sendable {
     /// What the errors were computed against, so new thresholds can compute them again.
     var groundTruthSource: (truth: PanopticGroundTruth, imagePath: String)?
 
-    /// Runs the model on `image` and post-processes at the image's resolution.
+    /// Runs the model on `image` and post-processes at the image's resolution. Throws, before any
+    /// work, when the forward pass on this image would pass the memory limit (as predict, segment and
+    /// eval check it): a processor that does not resize makes the input as large as the image.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
-                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) -> ExplorerDocument {
+                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) throws -> ExplorerDocument {
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
@@ -54,8 +59,9 @@ public struct ExplorerDocument: Sendable {
     /// forward pass itself runs to its end), so a quitting explorer is not kept waiting for long.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
                             stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil,
-                            shouldStop: () -> Bool) -> ExplorerDocument? {
+                            shouldStop: () -> Bool) throws -> ExplorerDocument? {
         if shouldStop() { return nil }
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         if shouldStop() { return nil }
@@ -68,34 +74,26 @@ public struct ExplorerDocument: Sendable {
                             options: PostProcessingOptions, stuff: Set<Int>, progress: (@Sendable (String) -> Void)?) -> ExplorerDocument {
         progress?("post-processing")
         let size = OutputSize(height: image.height, width: image.width)
-        let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)
-        let final = predictions.final
-        let rows = queryRows(panoptic: panoptic, final: final)
-        let semantic = semanticSegmentation(final, size: size, options: options)
-        let instances = instanceSegmentation(final, size: size, options: options)
-        // The layer view and filmstrip show every layer's masks, which the forward pass leaves to be
-        // computed on first read: compute them now, while the document loads, not on a key press.
-        for layer in predictions.layers { _ = layer.maskLogits }
+        // Every layer's readouts, which also computes every layer's masks (the forward pass leaves them
+        // to the first read; the layer view and filmstrip show them): now, while the document loads,
+        // not on a key press.
+        let readouts = QueryReadouts.layers(of: predictions)
+        let final = predictions.final, finalReadouts = readouts[readouts.count - 1]
+        let panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: options)
+        let rows = (0..<finalReadouts.queryCount).map { q in
+            QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
+                     area: finalReadouts.maskArea[q], fate: panoptic.queryFates[q])
+        }.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
+        let semantic = semanticSegmentation(final, readouts: finalReadouts, size: size, options: options)
+        let instances = instanceSegmentation(final, readouts: finalReadouts, size: size, options: options)
         let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
             .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
-            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, options: options, panoptic: panoptic,
+            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, readouts: readouts, options: options, panoptic: panoptic,
             semantic: semantic, instances: instances,
             instanceMap: instanceLabelMap(instances, width: image.width, height: image.height),
             semanticClasses: classes,
             queries: rows)
-    }
-
-    /// Every query with its fate, best score first.
-    static func queryRows(panoptic: PanopticResult, final: LayerPrediction) -> [QueryRow] {
-        let queryCount = final.classLogits.shape[0], plane = final.maskLogits.count / max(1, queryCount)
-        let rows = (0..<queryCount).map { q -> QueryRow in
-            var covered = 0
-            for i in 0..<plane where final.maskLogits.scalars[q * plane + i] > 0 { covered += 1 }
-            return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
-                            area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
-        }
-        return rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
     }
 
     /// The same predictions post-processed with other thresholds: panoptic and instance results, the
@@ -107,8 +105,8 @@ public struct ExplorerDocument: Sendable {
         var d = self
         d.options = new
         let size = OutputSize(height: image.height, width: image.width)
-        let final = predictions.final
-        d.panoptic = panopticSegmentation(final, stuffLabels: stuff, size: size, options: new, reference: reference)
+        let final = predictions.final, finalReadouts = readouts.last
+        d.panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: new, reference: reference)
         // The masks' areas do not depend on a threshold: only the fates change.
         let fates = d.panoptic.queryFates
         d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }
@@ -118,7 +116,7 @@ public struct ExplorerDocument: Sendable {
                 d.instances = lowest.instances.filter { Double($0.score) >= new.threshold }
                 d.instancesAtLowest = lowest
             } else {
-                d.instances = instanceSegmentation(final, size: size, options: new, reference: reference)
+                d.instances = instanceSegmentation(final, readouts: finalReadouts, size: size, options: new, reference: reference)
                 d.instancesAtLowest = (new.threshold, d.instances)
             }
             d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)

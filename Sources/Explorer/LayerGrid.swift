@@ -21,14 +21,8 @@ enum LayerGrid {
 
     /// Each query's best class (−1: no object) and its probability at every prediction: [layer][query].
     static func bestClasses(_ document: ExplorerDocument) -> [[(label: Int, probability: Float)]] {
-        document.predictions.layers.map { layer in
-            let p = softmax(layer.classLogits)
-            let classes = p.shape[1]
-            return (0..<p.shape[0]).map { q in
-                var best = 0
-                for c in 1..<classes where p.scalars[q * classes + c] > p.scalars[q * classes + best] { best = c }
-                return (best == classes - 1 ? -1 : best, p.scalars[q * classes + best])
-            }
+        document.readouts.map { layer in
+            (0..<layer.queryCount).map { q in (layer.label(ofColumn: layer.bestClass[q]), layer.bestScore[q]) }
         }
     }
 

@@ -1,5 +1,5 @@
 // Shared steps of the three post-processors: the 384×384 logits transformers works at, walking a
-// large target in row blocks, class probabilities, and argmax over channels.
+// large target in row blocks, and argmax over channels (class probabilities: QueryReadouts).
 
 import Mask2Former
 import TensorCore
@@ -23,11 +23,6 @@ func sourceLogits(_ prediction: LayerPrediction, mode: MaskResize) -> Tensor {
 /// post-processes one prediction many times (the explorer's live thresholds) and keeps them.
 public func referenceLogits(_ prediction: LayerPrediction) -> Tensor {
     sourceLogits(prediction, mode: .via384)
-}
-
-/// Class probabilities `[Q, K+1]` (softmax over every column, "no object" included).
-func classProbabilities(_ prediction: LayerPrediction) -> Tensor {
-    softmax(prediction.classLogits)
 }
 
 /// Calls `body` with consecutive row ranges covering `0..<height`, each small enough that

@@ -82,7 +82,7 @@ struct BenchCommand: ParsableCommand {
             let picture = try image.map { try loadImage(path: $0) }
             if let picture { _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width) }
             if let size { try model.checkMemory(inputHeight: size.height, inputWidth: size.width) }
-            let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
+            let stuff = try DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
             var samples: [String: [Double]] = [:]
             var operations: [String: Int] = [:]
             var inputShape = (0, 0)
@@ -199,11 +199,11 @@ struct BenchCommand: ParsableCommand {
         guard let image else { throw ValidationError("--redraw needs an IMAGE") }
         let model = try modelOptions.load()
         let picture = try loadImage(path: image)
-        let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
+        let stuff = try DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
         let groundTruth = try panopticJSON.flatMap { json in
             try panopticDirectory.map { try ExploreGroundTruth.load(json: json, directory: $0, labels: model.config.labels) }
         }
-        let made = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
+        let made = try ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
         let document = groundTruth.map { made.attaching($0, imagePath: image, maskThreshold: PostProcessingOptions().maskThreshold) } ?? made
         if case .failure(let problem)? = document.groundTruth { throw ValidationError("ground truth: \(problem)") }
         // A 10×20-pixel cell (a common 1:2 font) and 256 sixel registers, as most sixel terminals have.

@@ -22,7 +22,7 @@ struct ExplorerLoopTests {
         let model = try! Mask2FormerModel(model: repositoryRoot + "/Models/shapes-swin")
         let truth = try! groundTruth(labels: model.config.labels)
         // Stuff as the explorer derives it from the ground truth.
-        return ExplorerDocument.make(name: "sample-000001", image: try! loadImage(path: path), model: model, options: PostProcessingOptions(),
+        return try! ExplorerDocument.make(name: "sample-000001", image: try! loadImage(path: path), model: model, options: PostProcessingOptions(),
                                      stuff: truth.stuffLabels)
             .attaching(truth, imagePath: path, maskThreshold: 0.5)
     }()
@@ -148,7 +148,7 @@ struct ExplorerLoopTests {
             #expect(d.instances == instanceSegmentation(final, size: size, options: options), "instances at \(options)")
             let panoptic = panopticSegmentation(final, stuffLabels: document.stuff, size: size, options: options)
             #expect(d.panoptic.segments == panoptic.segments && d.panoptic.map.values == panoptic.map.values && d.panoptic.queryFates == panoptic.queryFates)
-            let fresh = ExplorerDocument(name: d.name, image: d.image, labels: d.labels, stuff: d.stuff, predictions: d.predictions,
+            let fresh = ExplorerDocument(name: d.name, image: d.image, labels: d.labels, stuff: d.stuff, predictions: d.predictions, readouts: d.readouts,
                                          options: options, panoptic: panoptic, semantic: d.semantic, instances: d.instances,
                                          instanceMap: d.instanceMap, semanticClasses: d.semanticClasses, queries: d.queries)
                 .attaching(try Self.groundTruth(labels: d.labels), imagePath: Self.samples + "/sample-000001.png", maskThreshold: options.maskThreshold)
