@@ -10,7 +10,8 @@
 # Each round goes through every (model, size) case and runs, back to back, `maskscope bench --size`
 # (RUNS timed forwards after a warm-up) and Tools/reference/bench_torch.py (the same). A time is the
 # median over ROUNDS of each round's median; peak RSS is each process's ru_maxrss (largest over rounds).
-# With TUNED=1, PyTorch also runs with glibc malloc told to keep freed memory (as maskscope does).
+# Progress goes to stderr, one line per case and round. With TUNED=1, PyTorch also runs with glibc
+# malloc told to keep freed memory (as maskscope does).
 # Needs the venv from Tools/reference/setup-venv.sh; builds maskscope in release mode if needed.
 #
 # Then, unless E2E=0, the whole process as a user runs it (start, load, decode, preprocess, forward,
@@ -60,6 +61,8 @@ for ((r = 0; r < rounds; r++)); do
         gflop[$i]=$(echo "$line" | field gflop); limit[$i]=$(echo "$line" | field gemm_limit)
         line=$("$python" Tools/reference/bench_torch.py --model "$model" --size "$size" --repeat "$runs" | grep '^forward_ms')
         torch[$i]+="$(echo "$line" | field median) "; torch_rss[$i]+="$(echo "$line" | field peak_rss_mb) "
+        echo "round $((r + 1))/$rounds $(basename "$model") $size: maskscope $(tr ' ' '\n' <<<"${ours[$i]}" | grep . | tail -1) ms," \
+             "PyTorch $(tr ' ' '\n' <<<"${torch[$i]}" | grep . | tail -1) ms ($(( $(date +%s) - started )) s)" >&2
         if [ "${TUNED:-0}" = 1 ]; then
             torch_tuned[$i]+="$(GLIBC_TUNABLES=$tuned "$python" Tools/reference/bench_torch.py --model "$model" --size "$size" --repeat "$runs" | field median) "
         fi
