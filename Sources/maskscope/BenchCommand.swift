@@ -147,17 +147,20 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// The GEMM shapes that took the most time, per forward pass, and the share of the forward that is GEMM.
+    /// The GEMM shapes that took the most time, per forward pass, and the share of the forward that is
+    /// GEMM; each shape's rate against the measured fp32 FMA peak of all cores (issue 13).
     func printGEMMShapes(_ shapes: [GEMMShapeTiming], forwardSeconds: Double) {
         let total = shapes.reduce(0) { $0 + $1.seconds }
+        let peak = FMAPeak.measure()
         // parallelSgemm only: the Winograd convolution and the attention kernels run their per-thread
         // GEMMs inside their own parallel loops and are timed with those kernels.
-        print(String(format: "parallel GEMMs %.1f ms per forward = %.0f%% of the forward; by shape (M×N×K, op(A)op(B)):",
-                     total / Double(runs) * 1000, 100 * total / forwardSeconds))
+        print(String(format: "parallel GEMMs %.1f ms per forward = %.0f%% of the forward; fp32 FMA peak %.1f GFLOP/s "
+                     + "(%d threads, registers only, thread CPU time); by shape (M×N×K, op(A)op(B)):",
+                     total / Double(runs) * 1000, 100 * total / forwardSeconds, peak, parallelWorkerCount))
         for timing in shapes.prefix(25) {
             print(timing.shape.description.padding(toLength: 22, withPad: " ", startingAt: 0)
-                  + String(format: " %5.1f calls %8.2f ms %8.1f GFLOP/s", Double(timing.calls) / Double(runs),
-                           timing.seconds / Double(runs) * 1000, timing.gflopPerSecond))
+                  + String(format: " %5.1f calls %8.2f ms %8.1f GFLOP/s %4.0f%% of peak", Double(timing.calls) / Double(runs),
+                           timing.seconds / Double(runs) * 1000, timing.gflopPerSecond, 100 * timing.gflopPerSecond / peak))
         }
     }
 
