@@ -14,11 +14,13 @@ public struct ComposedFrame: Sendable {
     /// The part of the image the picture shows (zoom and pan), and the image's size.
     public var visible = PixelRectangle(x: 0, y: 0, width: 0, height: 0)
     public var imageSize = (width: 0, height: 0)
-    /// With a pixel protocol: the pane's picture at pixel resolution, to be placed over `imageRegion`,
-    /// whose cells the grid leaves blank. Nil when the picture is half-block cells in the grid.
-    public var picture: RGBImage?
-    /// The pixels the picture covers on screen; a sixel picture is enlarged to it while encoding.
-    public var pictureShown: PixelSize?
+    /// With a pixel protocol: the pictures at pixel resolution, the pane's first, each over cells the
+    /// grid leaves blank. Empty when the pictures are half-block cells in the grid.
+    public var pictures: [PlacedPicture] = []
+    /// The pane's picture (placed over `imageRegion`), nil when it is half-block cells.
+    public var picture: RGBImage? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.image }
+    /// The pixels the pane's picture covers on screen; a sixel picture is enlarged to it while encoding.
+    public var pictureShown: PixelSize? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.shown }
 
     /// The image pixel under the centre of a cell, or nil outside the picture.
     public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
@@ -159,9 +161,14 @@ public struct FrameComposer: Sendable {
         }
         if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.action }) }
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
+        var pictures: [PlacedPicture] = []
+        if let pixelPicture, let pictureShown {
+            pictures.append(PlacedPicture(image: pixelPicture, column: region.column, row: region.row, columns: region.columns,
+                                          rows: region.rows, shown: pictureShown))
+        }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
-                             imageSize: (document.image.width, document.image.height), picture: pixelPicture, pictureShown: pictureShown)
+                             imageSize: (document.image.width, document.image.height), pictures: pictures)
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"
