@@ -145,7 +145,7 @@ public final class CursesTerminal {
         }
         if !pictures.isEmpty {
             let overdrawn = changed.contains { cell in pictures.contains { $0.covers(column: cell.column, row: cell.row) } }
-            if fullRepaint || overdrawn || !pictureOnScreen || pictures != previousPictures {
+            if fullRepaint || overdrawn || !pictureOnScreen || !PlacedPicture.same(pictures, previousPictures) {
                 pictureWriter.show(pictures)
                 pictureOnScreen = true
             }

@@ -59,7 +59,9 @@ public struct FrameComposer: Sendable {
     /// The largest picture the terminal draws (sixel, XTSMGRAPHICS).
     public var maximumPicture: PixelSize?
     /// The last picture, so composing the same state again does no pixel work.
-    public let pictureCache = PictureCache()
+    public let pictureCache = PictureCache<RGBImage>()
+    /// The filmstrip's thumbnails at pixel resolution, likewise.
+    public let filmstripCache = PictureCache<[RGBImage]>()
     public static let minimumColumns = 60, minimumRows = 16
 
     public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false, graphics: GraphicsSetup = .halfBlocks) {
@@ -139,11 +141,15 @@ public struct FrameComposer: Sendable {
                        bold: selected, reverse: selected && monochrome)
         }
 
-        // The filmstrip and decoder-layer line of the queries view.
+        // The filmstrip and decoder-layer line of the queries view; its thumbnails take the photo's path.
+        var filmstrip: [PlacedPicture] = []
         if state.view == .queries, state.selection < document.queries.count {
-            LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
-                                into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
-                                highlight: ui("selection"), dim: ui("dim"))
+            let pixels = pixelPicture == nil ? nil : pixelCell
+            filmstrip = LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
+                                            into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
+                                            highlight: ui("selection"), dim: ui("dim"), pixelCell: pixels) { width, height, make in
+                pixels == nil ? make() : filmstripCache.picture(state: state, document: document.name, width: width, height: height, render: make)
+            }
             grid.write(pad(layerDescription(document: document, state: state), paneColumns), column: 0, row: rows - 2, foreground: ui("accent"))
         }
         // Status line.
@@ -165,6 +171,7 @@ public struct FrameComposer: Sendable {
         if let pixelPicture, let pictureShown {
             pictures.append(PlacedPicture(image: pixelPicture, column: region.column, row: region.row, columns: region.columns,
                                           rows: region.rows, shown: pictureShown))
+            pictures += filmstrip
         }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),

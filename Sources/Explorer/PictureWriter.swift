@@ -74,7 +74,7 @@ public final class PictureWriter: @unchecked Sendable {
                     encoded.append((picture, bytes))
                     if encoded.count > Self.encodedKept { encoded.removeFirst() }
                 }
-                if let index = unwritten.firstIndex(of: picture) {
+                if let index = unwritten.firstIndex(where: { $0.isSame(as: picture) }) {
                     write(bytes)
                     unwritten.remove(at: index)
                 }
@@ -84,6 +84,6 @@ public final class PictureWriter: @unchecked Sendable {
 
     /// Under the lock.
     private func cachedBytes(_ picture: PlacedPicture) -> [UInt8]? {
-        encoded.last { $0.picture == picture }?.bytes
+        encoded.last { $0.picture.isSame(as: picture) }?.bytes
     }
 }

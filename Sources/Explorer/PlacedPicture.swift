@@ -5,6 +5,11 @@
 import Imaging
 
 public struct PlacedPicture: Sendable, Equatable {
+    /// Pictures of one frame, compared as `isSame` does.
+    public static func same(_ a: [PlacedPicture], _ b: [PlacedPicture]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.isSame(as: $1) }
+    }
+
     public var image: RGBImage
     /// The cells it covers (top-left cell, size).
     public var column: Int
@@ -20,6 +25,15 @@ public struct PlacedPicture: Sendable, Equatable {
     public init(image: RGBImage, column: Int, row: Int, columns: Int, rows: Int, shown: PixelSize? = nil, imageID: Int = KittyGraphics.paneImageID) {
         self.image = image; self.column = column; self.row = row; self.columns = columns; self.rows = rows
         self.shown = shown ?? PixelSize(width: image.width, height: image.height); self.imageID = imageID
+    }
+
+    /// The same picture at the same place, told by the pixels' storage instead of comparing a
+    /// megabyte byte by byte: PictureCache hands out the same storage for an unchanged state, and
+    /// whoever compares keeps the older picture, so its storage cannot be reused by another.
+    public func isSame(as other: PlacedPicture) -> Bool {
+        guard column == other.column, row == other.row, columns == other.columns, rows == other.rows, shown == other.shown,
+              imageID == other.imageID, image.width == other.image.width, image.height == other.image.height else { return false }
+        return image.pixels.withUnsafeBufferPointer { a in other.image.pixels.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 
     /// Whether the cell (column, row) is under the picture.

@@ -221,7 +221,7 @@ struct BenchCommand: ParsableCommand {
                 changed = frame?.grid.changedPositions(since: previous).count ?? 0
                 previous = frame?.grid
                 let pictures = frame?.pictures ?? []
-                let newPicture = !pictures.isEmpty && pictures != previousPictures
+                let newPicture = !pictures.isEmpty && !PlacedPicture.same(pictures, previousPictures)
                 let before = written.count
                 if newPicture { writer.show(pictures) }
                 let keyDone = DispatchTime.now().uptimeNanoseconds
