@@ -13,6 +13,7 @@ import Foundation
 public final class PictureWriter: @unchecked Sendable {
     private let setup: GraphicsSetup
     private let write: ([UInt8]) -> Void
+    private let encode: @Sendable (PlacedPicture) -> [UInt8]
     private let queue: DispatchQueue
     private let lock = NSLock()
     /// Pictures asked for by the last `show` and not yet written.
@@ -24,11 +25,13 @@ public final class PictureWriter: @unchecked Sendable {
     public private(set) var encodings = 0
 
     /// `write` gets the bytes to send, always under the output lock. `queue`: a serial queue the
-    /// encoder runs on (tests pass a suspended one to hold encodings back).
+    /// encoder runs on (tests pass a suspended one to hold encodings back); `encode`: the picture's
+    /// bytes (tests hold one back mid-encoding).
     public init(setup: GraphicsSetup, queue: DispatchQueue = DispatchQueue(label: "maskscope.picture-encoder", qos: .userInteractive),
-                write: @escaping ([UInt8]) -> Void) {
+                encode: (@Sendable (PlacedPicture) -> [UInt8])? = nil, write: @escaping ([UInt8]) -> Void) {
         self.setup = setup
         self.queue = queue
+        self.encode = encode ?? { $0.sequence(setup: setup) }
         self.write = write
     }
 
@@ -67,7 +70,7 @@ public final class PictureWriter: @unchecked Sendable {
             // One picture at a time, re-reading what is wanted: a newer `show` may have replaced it.
             let next: PlacedPicture? = lock.withLock { unwritten.first { cachedBytes($0) == nil } ?? unwritten.first }
             guard let picture = next else { return }
-            let bytes = lock.withLock { cachedBytes(picture) } ?? picture.sequence(setup: setup)
+            let bytes = lock.withLock { cachedBytes(picture) } ?? encode(picture)
             lock.withLock {
                 if cachedBytes(picture) == nil {
                     encodings += 1

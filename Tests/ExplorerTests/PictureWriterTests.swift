@@ -66,6 +66,33 @@ struct PictureWriterTests {
         #expect(sink.writes.count == 1)
     }
 
+    @Test("a picture superseded or cancelled while it is being encoded is not written when its encoding ends")
+    func supersededMidEncoding() throws {
+        let sink = Sink()
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let writer = PictureWriter(setup: Self.setup, encode: { picture in
+            started.signal()
+            release.wait()
+            return picture.sequence(setup: PictureWriterTests.setup)
+        }, write: sink.add)
+        let a = try Self.picture(1), b = try Self.picture(2)
+        writer.show([a])
+        started.wait()            // a is being encoded
+        writer.show([b])
+        release.signal()          // a's encoding ends: a is no longer wanted
+        started.wait()            // b is being encoded
+        release.signal()
+        writer.waitUntilIdle()
+        #expect(sink.writes == [b.sequence(setup: Self.setup)])
+        let c = try Self.picture(3)
+        writer.show([c])
+        started.wait()
+        writer.cancel()
+        release.signal()
+        writer.waitUntilIdle()
+        #expect(sink.writes.count == 1)
+    }
+
     @Test("several pictures of one frame: each encoded once and written, kitty ones under their own ids")
     func severalPictures() throws {
         let sink = Sink()
