@@ -247,6 +247,12 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "%@ picture rendered at %d×%d px, shown at %d×%d px (10×20-px cells), encoded off the UI thread: key press → picture written median %.2f ms, max %.2f ms (%d new pictures, median %.0f KB)",
                          setup.protocolInUse.rawValue, pictureSize.0, pictureSize.1, shownSize.0, shownSize.1, median(pictureSamples),
                          (pictureSamples.max() ?? 0) * 1000, pictureSamples.count, Double(bytes.sorted()[bytes.count / 2]) / 1024))
+            // The encoder alone, on the last pane picture: what the figure above waits for besides the compose.
+            if let pane = previousPictures.first {
+                let encodes = (0..<20).map { _ in measure { _ = pane.sequence(setup: setup) }.1 }
+                print(String(format: "%@ encoder alone on the last pane picture (20 runs): median %.2f ms, max %.2f ms",
+                             setup.protocolInUse.rawValue, median(encodes), (encodes.max() ?? 0) * 1000))
+            }
         }
     }
 }
