@@ -16,11 +16,12 @@ exec 3< <(Xvfb -displayfd 1 -screen 0 1400x900x24 -nolisten tcp 2>/dev/null)
 XVFB=$!
 read -r -u 3 NUMBER
 export DISPLAY=:$NUMBER
-env -u TMUX -u MASKSCOPE_GRAPHICS -u KITTY_WINDOW_ID -u TERM_PROGRAM LC_ALL=C.UTF-8 \
-    xterm -ti vt340 -fn fixed -tn xterm-256color -geometry ${COLS}x${ROWS}+0+0 \
-    -e "$BIN" explore "$PWD/$IMAGE" --graphics auto 2>/dev/null &
+# Light on black and 24-bit colour, like the half-block captures.
+env -u TMUX -u MASKSCOPE_GRAPHICS -u KITTY_WINDOW_ID -u TERM_PROGRAM LC_ALL=C.UTF-8 COLORTERM=truecolor \
+    xterm -ti vt340 -fn fixed -tn xterm-256color -bg black -fg grey90 -geometry ${COLS}x${ROWS}+0+0 \
+    -e "$BIN" explore "$IMAGE" --graphics auto 2>/dev/null &
 XTERM=$!
-trap 'kill $XTERM $XVFB 2>/dev/null || true' EXIT
+trap 'kill -KILL $XTERM 2>/dev/null; kill $XVFB 2>/dev/null || true' EXIT
 
 # Done when the screen stops changing (the model has run and the picture is drawn).
 previous="" stable=0
