@@ -21,8 +21,9 @@ public final class PictureWriter: @unchecked Sendable {
     /// The latest encodings, newest last: what a repaint or a step back to an earlier state reuses.
     private var encoded: [(picture: PlacedPicture, bytes: [UInt8])] = []
     static let encodedKept = 8
-    /// Encodings done, cached or not (tests: a repaint encodes nothing).
-    public private(set) var encodings = 0
+    private var encodingsDone = 0
+    /// Encodings done (tests: a repaint encodes nothing).
+    public var encodings: Int { lock.withLock { encodingsDone } }
 
     /// `write` gets the bytes to send, always under the output lock. `queue`: a serial queue the
     /// encoder runs on (tests pass a suspended one to hold encodings back); `encode`: the picture's
@@ -73,7 +74,7 @@ public final class PictureWriter: @unchecked Sendable {
             let bytes = lock.withLock { cachedBytes(picture) } ?? encode(picture)
             lock.withLock {
                 if cachedBytes(picture) == nil {
-                    encodings += 1
+                    encodingsDone += 1
                     encoded.append((picture, bytes))
                     if encoded.count > Self.encodedKept { encoded.removeFirst() }
                 }
