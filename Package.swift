@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // Maskscope: Mask2Former inference in Swift on the CPU, and an explorer to look inside it.
-// Module layout and dependency rules: ../shared/DESIGN.md (data flows one way, file → pixels).
+// Module layout and dependency rules: Docs/ARCHITECTURE.md (data flows one way, file → pixels).
 import Foundation
 import PackageDescription
 
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "Safetensors", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "Mask2FormerTests", dependencies: ["Mask2Former", "TestSupport"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "FileIO", "TestSupport"]),
         .testTarget(name: "ThemesTests", dependencies: ["Themes", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Segmentation", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Evaluation", "Imaging", "Mask2Former", "Segmentation", "Themes", "TestSupport"]),

@@ -13,6 +13,8 @@
 static inline WINDOW *mw_stdscr(void) { return stdscr; }
 static inline int mw_colors(void) { return COLORS; }
 static inline attr_t mw_a_bold(void) { return A_BOLD; }
+static inline attr_t mw_a_reverse(void) { return A_REVERSE; }
+static inline attr_t mw_a_underline(void) { return A_UNDERLINE; }
 static inline mmask_t mw_button1_pressed(void) { return BUTTON1_PRESSED | BUTTON1_CLICKED; }
 static inline mmask_t mw_all_mouse_events(void) { return ALL_MOUSE_EVENTS; }
 /// The wheel: xterm reports it as buttons 4 (up) and 5 (down), pressed only.

@@ -1,7 +1,7 @@
 // The only ncurses code: terminal modes, input, resize, restore on exit and signals, and output of
 // frames. ncurses owns the chrome and the input; the picture region is blank in ncurses' virtual
 // screen and painted after each doupdate() by our own SGR writer, so 24-bit colour works on the
-// terminals people actually have (../shared/TERMINAL.md §0.3). Only changed cells go out.
+// terminals people actually have (Docs/ARCHITECTURE.md, "Terminal"). Only changed cells go out.
 
 import CNCursesW
 import Explorer
@@ -132,8 +132,8 @@ public final class CursesTerminal {
             let cell = grid[column, row]
             let scalar = cell.glyph.unicodeScalars.first.map { utf8 || $0.isASCII ? $0.value : 0x2B } ?? 0x20
             var attributes: attr_t = cell.bold ? mw_a_bold() : 0
-            if cell.reverse { attributes |= Self.reverseAttribute }
-            if cell.underline { attributes |= Self.underlineAttribute }
+            if cell.reverse { attributes |= mw_a_reverse() }
+            if cell.underline { attributes |= mw_a_underline() }
             // ERR here is the bottom-right cell on a terminal that scrolls when it is written: harmless.
             _ = mw_put_cell(mw_stdscr(), Int32(row), Int32(column), wchar_t(scalar),
                             monochrome ? 0 : pair(cell.foreground, cell.background), attributes)
@@ -169,11 +169,6 @@ public final class CursesTerminal {
         pictureOnScreen = false
         invalidate()
     }
-
-    // A_REVERSE and A_UNDERLINE are NCURSES_BITS(1, 10) and (1, 9), which Swift cannot import; they
-    // are fixed by the ncurses ABI (NCURSES_ATTR_SHIFT 8), next to A_BOLD = NCURSES_BITS(1, 13).
-    static let reverseAttribute: attr_t = 1 << (10 + 8)
-    static let underlineAttribute: attr_t = 1 << (9 + 8)
 
     /// The picture cells as raw SGR: save cursor, position, colour, glyph, restore.
     func writeRegion(_ grid: CellGrid, cells: [(Int, Int)]) {

@@ -1,5 +1,5 @@
 // How many colours the terminal can show, decided once from the environment (the explorer's only
-// place that reads COLORTERM / TERM / NO_COLOR), as ../shared/TERMINAL.md recommends.
+// place that reads COLORTERM / TERM / NO_COLOR): Docs/ARCHITECTURE.md, "Terminal".
 
 public enum ColorCapability: String, Sendable, CaseIterable {
     case trueColor = "24-bit"

@@ -21,6 +21,8 @@ public struct ExplorerDocument: Sendable {
     public let labels: [String]
     public let stuff: Set<Int>
     public let predictions: Predictions
+    /// Each layer's per-query readouts (class probabilities, best class, mask area), index = layer.
+    public let readouts: [QueryReadouts]
     public let panoptic: PanopticResult
     public let semantic: LabelMap
     public let instances: [InstancePrediction]
@@ -34,9 +36,12 @@ public struct ExplorerDocument: Sendable {
     /// this image has no usable annotation.
     public var groundTruth: Result<ImageErrors, GroundTruthProblem>? = nil
 
-    /// Runs the model on `image` and post-processes at the image's resolution.
+    /// Runs the model on `image` and post-processes at the image's resolution. Throws, before any
+    /// work, when the forward pass on this image would pass the memory limit (as predict, segment and
+    /// eval check it): a processor that does not resize makes the input as large as the image.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
-                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) -> ExplorerDocument {
+                            stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil) throws -> ExplorerDocument {
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         let predictions = model.forward(pixels, options: ForwardOptions(keepCrossAttention: true, progress: progress))
@@ -47,8 +52,9 @@ public struct ExplorerDocument: Sendable {
     /// forward pass itself runs to its end), so a quitting explorer is not kept waiting for long.
     public static func make(name: String, image: RGBImage, model: Mask2FormerModel, options: PostProcessingOptions,
                             stuff: Set<Int>, progress: (@Sendable (String) -> Void)? = nil,
-                            shouldStop: () -> Bool) -> ExplorerDocument? {
+                            shouldStop: () -> Bool) throws -> ExplorerDocument? {
         if shouldStop() { return nil }
+        _ = try model.checkedInputSize(imageHeight: image.height, imageWidth: image.width)
         progress?("preprocessing")
         let pixels = ImageProcessor(config: model.processorConfig).preprocess(image)
         if shouldStop() { return nil }
@@ -61,24 +67,22 @@ public struct ExplorerDocument: Sendable {
                             options: PostProcessingOptions, stuff: Set<Int>, progress: (@Sendable (String) -> Void)?) -> ExplorerDocument {
         progress?("post-processing")
         let size = OutputSize(height: image.height, width: image.width)
-        let panoptic = panopticSegmentation(predictions.final, stuffLabels: stuff, size: size, options: options)
-        let final = predictions.final
-        let queryCount = final.classLogits.shape[0], plane = final.maskLogits.count / max(1, queryCount)
-        let rows = (0..<queryCount).map { q -> QueryRow in
-            var covered = 0
-            for i in 0..<plane where final.maskLogits.scalars[q * plane + i] > 0 { covered += 1 }
-            return QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
-                            area: Float(covered) / Float(max(1, plane)), fate: panoptic.queryFates[q])
+        // Every layer's readouts, which also computes every layer's masks (the forward pass leaves them
+        // to the first read; the layer view and filmstrip show them): now, while the document loads,
+        // not on a key press.
+        let readouts = QueryReadouts.layers(of: predictions)
+        let final = predictions.final, finalReadouts = readouts[readouts.count - 1]
+        let panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: options)
+        let rows = (0..<finalReadouts.queryCount).map { q in
+            QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
+                     area: finalReadouts.maskArea[q], fate: panoptic.queryFates[q])
         }
-        let semantic = semanticSegmentation(final, size: size, options: options)
-        let instances = instanceSegmentation(final, size: size, options: options)
-        // The layer view and filmstrip show every layer's masks, which the forward pass leaves to be
-        // computed on first read: compute them now, while the document loads, not on a key press.
-        for layer in predictions.layers { _ = layer.maskLogits }
+        let semantic = semanticSegmentation(final, readouts: finalReadouts, size: size, options: options)
+        let instances = instanceSegmentation(final, readouts: finalReadouts, size: size, options: options)
         let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
             .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
-            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, panoptic: panoptic,
+            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, readouts: readouts, panoptic: panoptic,
             semantic: semantic, instances: instances,
             instanceMap: instanceLabelMap(instances, width: image.width, height: image.height),
             semanticClasses: classes,

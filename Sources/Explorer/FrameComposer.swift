@@ -182,13 +182,11 @@ public struct FrameComposer: Sendable {
     func layerDescription(document: ExplorerDocument, state: ExplorerState) -> String {
         let query = document.queries[state.selection].query
         let layer = state.shownLayer
-        let probabilities = softmax(document.predictions.layers[layer].classLogits)
-        let classes = probabilities.shape[1]
-        var best = 0
-        for c in 0..<classes where probabilities.scalars[query * classes + c] > probabilities.scalars[query * classes + best] { best = c }
+        let readouts = document.readouts[layer]
+        let best = readouts.bestClass[query]
         var text = "q\(query) layer \(layer)/\(document.predictions.layers.count - 1)"
             + (layer == 0 ? " (learned queries)" : "")
-            + " · predicts \(document.labelName(best == classes - 1 ? -1 : best)) \(String(format: "%.2f", probabilities.scalars[query * classes + best]))"
+            + " · predicts \(document.labelName(readouts.label(ofColumn: best))) \(String(format: "%.2f", readouts.bestScore[query]))"
         let traces = document.predictions.decoderLayers
         if layer < traces.count {
             let trace = traces[layer]
@@ -221,14 +219,11 @@ public struct FrameComposer: Sendable {
             break
         }
         guard let query else { return lines.isEmpty ? ["nothing selected"] : lines }
-        let final = document.predictions.final
-        let probabilities = softmax(final.classLogits)
-        let classes = probabilities.shape[1]
-        let top = (0..<classes).sorted { probabilities.scalars[query * classes + $0] > probabilities.scalars[query * classes + $1] }.prefix(5)
+        let readouts = document.readouts[document.readouts.count - 1]
         lines.insert("query \(query) · fate: \(ListPanel.fateText(document.panoptic.queryFates[query]))", at: 0)
         lines.append("top classes:")
-        for c in top {
-            lines.append("  " + pad(document.labelName(c == classes - 1 ? -1 : c), 20) + String(format: " %.3f", probabilities.scalars[query * classes + c]))
+        for top in readouts.topColumns(query: query, count: 5) {
+            lines.append("  " + pad(document.labelName(readouts.label(ofColumn: top.column)), 20) + String(format: " %.3f", top.probability))
         }
         return lines
     }

@@ -51,10 +51,8 @@ struct ImagePane {
 
     // MARK: segments
 
-    /// Colour and opacity (0…256) per map value + 1 (so −1, "nothing", is entry 0).
-    struct Tint { var r: Int32 = 0, g: Int32 = 0, b: Int32 = 0, alpha: Int32 = 0 }
-
-    func segmentTints() -> [Tint] {
+    /// The tint per map value + 1 (so −1, "nothing", is entry 0); nil: left untinted.
+    func segmentTints() -> [OverlayTint?] {
         let maximum: Int
         switch state.view {
         case .panoptic: maximum = Int(document.panoptic.segments.map(\.id).max() ?? 0)
@@ -65,18 +63,18 @@ struct ImagePane {
         default: maximum = -1
         }
         let selected = selectedValue()
-        var tints = [Tint](repeating: Tint(), count: max(0, maximum) + 2)
+        var tints = [OverlayTint?](repeating: nil, count: max(0, maximum) + 2)
         for value in -1...max(-1, maximum) {
             guard let color = colour(of: Int32(value), palette: theme.segments) else { continue }
             let isSelected = selected == Int32(value)
             if state.onlySelected && selected != nil && !isSelected { continue }
             let opacity = selected == nil || isSelected ? state.opacity : state.opacity * 0.35
-            tints[value + 1] = Tint(r: Int32(color.r), g: Int32(color.g), b: Int32(color.b), alpha: Int32((opacity * 256).rounded()))
+            tints[value + 1] = OverlayTint(color: color, opacity: opacity)
         }
         return tints
     }
 
-    func tint(_ work: inout RGBImage, map: LabelMap, visible: PixelRectangle, tints: [Tint]) {
+    func tint(_ work: inout RGBImage, map: LabelMap, visible: PixelRectangle, tints: [OverlayTint?]) {
         // Label maps have the image's size, so the rectangle's own pixels index them.
         let sourceColumns = visible.columns(work.width), sourceRows = visible.rows(work.height)
         let width = work.width
@@ -87,9 +85,8 @@ struct ImagePane {
                     for x in 0..<width {
                         let entry = Int(values[row + sourceColumns[x]]) + 1
                         guard entry >= 0, entry < tints.count else { continue }
-                        let t = tints[entry]
-                        guard t.alpha > 0 else { continue }
-                        blend(pixels, (y * width + x) * 3, t)
+                        guard let t = tints[entry], t.opacity > 0 else { continue }
+                        t.blend(pixels, at: (y * width + x) * 3)
                     }
                 }
             }
@@ -105,7 +102,7 @@ struct ImagePane {
         for y in 0..<height { for x in 0..<width { values[y * width + x] = map.values[sourceRows[y] * map.width + sourceColumns[x]] } }
         let palette = theme.segments
         let selectionColor = theme.ui["selection"] ?? theme.boundary
-        let line = Tint(r: Int32(theme.boundary.r), g: Int32(theme.boundary.g), b: Int32(theme.boundary.b), alpha: 205)
+        let line = OverlayTint(color: theme.boundary, opacity: 0.8)
         picture.pixels.withUnsafeMutableBufferPointer { pixels in
             for y in 0..<height {
                 for x in 0..<width {
@@ -118,7 +115,7 @@ struct ImagePane {
                         pixels[i] = selectionColor.r; pixels[i + 1] = selectionColor.g; pixels[i + 2] = selectionColor.b
                     } else if state.showBoundaries && !state.onlySelected
                                 && (colour(of: v, palette: palette) != nil || colour(of: right, palette: palette) != nil) {
-                        blend(pixels, i, line)
+                        line.blend(pixels, at: i)
                     }
                 }
             }
@@ -187,9 +184,9 @@ struct ImagePane {
         }
         // 65 steps of viridis and of the opacity ramp, looked up instead of computed per pixel.
         let steps = 64
-        let ramp = (0...steps).map { step -> Tint in
-            let p = Float(step) / Float(steps), c = viridis(p)
-            return Tint(r: Int32(c.r), g: Int32(c.g), b: Int32(c.b), alpha: Int32((state.opacity * (0.25 + 0.75 * p) * 256).rounded()))
+        let ramp = (0...steps).map { step -> OverlayTint in
+            let p = Float(step) / Float(steps)
+            return OverlayTint(color: viridis(p), opacity: state.opacity * (0.25 + 0.75 * p))
         }
         let grid = visible.scaled(toWidth: heatWidth, height: heatHeight, imageWidth: document.image.width,
                                   imageHeight: document.image.height, samplesX: work.width, samplesY: work.height)
@@ -199,7 +196,7 @@ struct ImagePane {
                 for x in 0..<width {
                     let p = heat[grid.rows[y] * heatWidth + grid.columns[x]]
                     let step = p.isNaN ? 0 : Int((max(0, min(1, p)) * Float(steps)).rounded())
-                    blend(pixels, (y * width + x) * 3, ramp[step])
+                    ramp[step].blend(pixels, at: (y * width + x) * 3)
                 }
             }
         }
@@ -231,15 +228,6 @@ struct ImagePane {
             }
         }
     }
-}
-
-/// pixel = pixel·(1 − α) + tint·α with α = alpha/256, rounded.
-@inline(__always)
-private func blend(_ pixels: UnsafeMutableBufferPointer<UInt8>, _ i: Int, _ t: ImagePane.Tint) {
-    let keep = 256 - t.alpha
-    pixels[i] = UInt8(truncatingIfNeeded: (Int32(pixels[i]) * keep + t.r * t.alpha + 128) >> 8)
-    pixels[i + 1] = UInt8(truncatingIfNeeded: (Int32(pixels[i + 1]) * keep + t.g * t.alpha + 128) >> 8)
-    pixels[i + 2] = UInt8(truncatingIfNeeded: (Int32(pixels[i + 2]) * keep + t.b * t.alpha + 128) >> 8)
 }
 
 extension PixelRectangle {

@@ -63,7 +63,7 @@ public final class InferenceWorker: @unchecked Sendable {
                 // A FIFO, device or socket lying in a folder is never opened: a read would block for good.
                 if let problem = Self.notRegularFile(path: images[index].path) { throw problem }
                 let picture = try loadImage(path: images[index].path)
-                result = ExplorerDocument.make(
+                result = try ExplorerDocument.make(
                     name: images[index].name, image: picture, model: model, options: options, stuff: stuff,
                     progress: { [self] stage in lock.withLock { self.stage = stage } },
                     shouldStop: { [self] in shouldStop }).map { document in

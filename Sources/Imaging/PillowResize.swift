@@ -5,7 +5,7 @@
 // `normalize_coeffs_8bpc` to fixed point with PRECISION_BITS = 22, then a horizontal pass into a
 // uint8 intermediate holding only the source rows the vertical pass reads, then a vertical pass.
 // Each output sample is clip8((2^21 + Σ sample·k) >> 22). A pass is skipped when its dimension is
-// unchanged. See ../../shared/m2f-architecture.md §2.4.
+// unchanged. Docs/ARCHITECTURE.md, "Parity notes".
 
 import Dispatch
 

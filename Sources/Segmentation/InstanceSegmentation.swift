@@ -17,10 +17,12 @@ public struct InstancePrediction: Sendable, Equatable {
 }
 
 /// Instances sorted by score (best first). Masks are at `size` (384×384 when nil).
-public func instanceSegmentation(_ prediction: LayerPrediction, size: OutputSize? = nil,
+/// `readouts`: the prediction's, when the caller has them already.
+public func instanceSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, size: OutputSize? = nil,
                                  options: PostProcessingOptions = PostProcessingOptions()) -> [InstancePrediction] {
-    let queries = prediction.classLogits.shape[0], classes = prediction.classLogits.shape[1] - 1
-    let probabilities = classProbabilities(prediction)
+    let readouts = readouts ?? QueryReadouts(prediction)
+    let queries = readouts.queryCount, classes = readouts.classCount
+    let probabilities = readouts.probabilities
     // Top Q of the Q·K (query, class) scores, flattened query-major as transformers does.
     var candidates: [(index: Int, score: Float)] = []
     candidates.reserveCapacity(queries * classes)

@@ -1,5 +1,5 @@
 // Shared steps of the three post-processors: the 384×384 logits transformers works at, walking a
-// large target in row blocks, class probabilities, and argmax over channels.
+// large target in row blocks, and argmax over channels (class probabilities: QueryReadouts).
 
 import Mask2Former
 import TensorCore
@@ -19,10 +19,6 @@ func sourceLogits(_ prediction: LayerPrediction, mode: MaskResize) -> Tensor {
     return mode == .via384 ? resizeBilinear(prediction.maskLogits, height: side, width: side) : prediction.maskLogits
 }
 
-/// Class probabilities `[Q, K+1]` (softmax over every column, "no object" included).
-func classProbabilities(_ prediction: LayerPrediction) -> Tensor {
-    softmax(prediction.classLogits)
-}
 
 /// Calls `body` with consecutive row ranges covering `0..<height`, each small enough that
 /// `channels · rows · width` floats stay around a few MB.

@@ -1,4 +1,5 @@
-// The photo with every segment tinted in its colour and a 1-pixel boundary between segments.
+// The photo with every segment tinted in its colour (Imaging's OverlayTint, the explorer's blend too)
+// and a 1-pixel boundary between segments.
 
 import Imaging
 
@@ -6,16 +7,15 @@ import Imaging
 /// (left untinted, no boundary drawn against it unless a neighbour is a segment).
 public func renderOverlay(image: RGBImage, map: LabelMap, style: OverlayStyle, colorOf: (Int32) -> RGBColor?) throws -> RGBImage {
     precondition(image.width == map.width && image.height == map.height, "overlay: image and map sizes differ")
-    var colors: [Int32: RGBColor?] = [:]
-    func lookup(_ value: Int32) -> RGBColor? {
-        if let known = colors[value] { return known }
-        let color = colorOf(value)
-        colors[value] = color
-        return color
+    var tints: [Int32: OverlayTint?] = [:]
+    func lookup(_ value: Int32) -> OverlayTint? {
+        if let known = tints[value] { return known }
+        let tint = colorOf(value).map { OverlayTint(color: $0, opacity: style.opacity) }
+        tints[value] = tint
+        return tint
     }
     var pixels = image.pixels
     let width = map.width, height = map.height
-    let alpha = max(0, min(1, style.opacity))
     for y in 0..<height {
         for x in 0..<width {
             let value = map.values[y * width + x]
@@ -27,11 +27,8 @@ public func renderOverlay(image: RGBImage, map: LabelMap, style: OverlayStyle, c
                 pixels[offset] = style.boundary.r; pixels[offset + 1] = style.boundary.g; pixels[offset + 2] = style.boundary.b
                 continue
             }
-            guard let color = lookup(value) else { continue }
-            for (channel, tint) in [color.r, color.g, color.b].enumerated() {
-                let blended = Float(pixels[offset + channel]) * (1 - alpha) + Float(tint) * alpha
-                pixels[offset + channel] = UInt8(max(0, min(255, blended.rounded())))
-            }
+            guard let tint = lookup(value) else { continue }
+            pixels.withUnsafeMutableBufferPointer { tint.blend($0, at: offset) }
         }
     }
     return try RGBImage(width: width, height: height, pixels: pixels)

@@ -50,20 +50,17 @@ public struct PanopticResult: Sendable {
 
 /// Panoptic segmentation at `size` (384×384 when nil). `stuffLabels` are merged per class
 /// (transformers' `label_ids_to_fuse`); all other labels are things.
-public func panopticSegmentation(_ prediction: LayerPrediction, stuffLabels: Set<Int>, size: OutputSize? = nil,
-                                 options: PostProcessingOptions = PostProcessingOptions()) -> PanopticResult {
-    let queries = prediction.classLogits.shape[0], classes = prediction.classLogits.shape[1] - 1
-    let probabilities = classProbabilities(prediction)
-    var labels = [Int](repeating: 0, count: queries), scores = [Float](repeating: 0, count: queries)
+/// `readouts`: the prediction's, when the caller has them already.
+public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, stuffLabels: Set<Int>,
+                                 size: OutputSize? = nil, options: PostProcessingOptions = PostProcessingOptions()) -> PanopticResult {
+    let readouts = readouts ?? QueryReadouts(prediction)
+    let queries = readouts.queryCount, classes = readouts.classCount
+    // Max over all K+1 columns, first index on ties.
+    let labels = readouts.bestClass, scores = readouts.bestScore
     var fates = [QueryFate](repeating: .kept, count: queries)
     var kept: [Int] = []
     for q in 0..<queries {
-        // max over all K+1 columns, first index on ties.
-        var best = 0
-        for c in 1...classes where probabilities.scalars[q * (classes + 1) + c] > probabilities.scalars[q * (classes + 1) + best] { best = c }
-        labels[q] = best
-        scores[q] = probabilities.scalars[q * (classes + 1) + best]
-        if best == classes {
+        if labels[q] == classes {
             fates[q] = .noObject
         } else if !(scores[q] > Float(options.threshold)) {   // tensor vs Python float: compared in f32
             fates[q] = .belowThreshold

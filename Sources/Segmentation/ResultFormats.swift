@@ -1,40 +1,11 @@
 // The result files other tools read: COCO panoptic PNG + JSON, semantic label PNG (+ a coloured one),
 // COCO instance results with compressed RLE. They are encoded into a `FileBatch`, so that one image's
-// results land together (atomically, refusing to replace a file unless the batch allows it).
+// results land together (atomically, refusing to replace a file unless the batch allows it). The JSON
+// types are in CocoJSON.swift.
 
 import FileIO
 import Foundation
 import Imaging
-
-/// One `segments_info` entry of the COCO panoptic results layout (plus our label name and score).
-public struct CocoPanopticSegment: Codable, Equatable, Sendable {
-    public var id: Int
-    public var category_id: Int
-    public var label: String
-    public var isthing: Bool
-    public var area: Int
-    public var bbox: [Int]
-    public var iscrowd: Int
-    public var score: Double
-}
-
-public struct CocoPanopticAnnotation: Codable, Equatable, Sendable {
-    public var image_id: String
-    public var file_name: String
-    public var segments_info: [CocoPanopticSegment]
-}
-
-/// One entry of a COCO instance results file (`[{image_id, category_id, segmentation, score, bbox, area}]`).
-public struct CocoInstanceResult: Codable, Equatable, Sendable {
-    public var image_id: String
-    public var category_id: Int
-    public var label: String
-    public var segmentation: CocoRLE
-    public var score: Double
-    public var bbox: [Int]
-    public var area: Int
-    public var query: Int
-}
 
 /// Scores as transformers reports them: rounded to 6 decimals.
 func rounded6(_ value: Float) -> Double { (Double(value) * 1e6).rounded() / 1e6 }
@@ -72,7 +43,7 @@ public enum ResultWriter {
         let map = result.map
         let pngName = basePath + ".png"
         let annotation = CocoPanopticAnnotation(
-            image_id: imageID, file_name: (pngName as NSString).lastPathComponent,
+            image_id: .text(imageID), file_name: (pngName as NSString).lastPathComponent,
             segments_info: result.segments.map { segment in
                 CocoPanopticSegment(id: Int(segment.id), category_id: segment.label, label: name(segment.label, labels),
                                     isthing: segment.isThing, area: segment.area,
@@ -102,7 +73,7 @@ public enum ResultWriter {
     public static func instanceResults(_ instances: [InstancePrediction], labels: [String], imageID: String) -> [CocoInstanceResult] {
         instances.map { instance in
             let box = instance.mask.boundingBox ?? (0, 0, 0, 0)
-            return CocoInstanceResult(image_id: imageID, category_id: instance.label, label: name(instance.label, labels),
+            return CocoInstanceResult(image_id: .text(imageID), category_id: instance.label, label: name(instance.label, labels),
                                       segmentation: cocoRLE(instance.mask), score: rounded6(instance.score),
                                       bbox: [box.x, box.y, box.width, box.height], area: instance.mask.area, query: instance.query)
         }

@@ -5,12 +5,14 @@ import Mask2Former
 import TensorCore
 
 /// The semantic map: one class id (0..<K) per pixel of `size` (384×384 when nil, as transformers).
-public func semanticSegmentation(_ prediction: LayerPrediction, size: OutputSize? = nil,
+/// `readouts`: the prediction's, when the caller has them already.
+public func semanticSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, size: OutputSize? = nil,
                                  options: PostProcessingOptions = PostProcessingOptions()) -> LabelMap {
     let output = size ?? .reference
-    let queries = prediction.classLogits.shape[0], classes = prediction.classLogits.shape[1] - 1
+    let readouts = readouts ?? QueryReadouts(prediction)
+    let queries = readouts.queryCount, classes = readouts.classCount
     // [K, Q]: class probabilities with "no object" dropped after the softmax, transposed for the GEMM.
-    var perQuery = classProbabilities(prediction)
+    var perQuery = readouts.probabilities
     perQuery = Tensor(shape: [queries, classes]) { out in
         for q in 0..<queries { for c in 0..<classes { out[q * classes + c] = perQuery.scalars[q * (classes + 1) + c] } }
     }

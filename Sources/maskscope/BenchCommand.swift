@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
             let picture = try image.map { try loadImage(path: $0) }
             if let picture { _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width) }
             if let size { try model.checkMemory(inputHeight: size.height, inputWidth: size.width) }
-            let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
+            let stuff = try DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
             var samples: [String: [Double]] = [:]
             var operations: [String: Int] = [:]
             var inputShape = (0, 0)
@@ -191,8 +191,8 @@ struct BenchCommand: ParsableCommand {
         guard let image else { throw ValidationError("--redraw needs an IMAGE") }
         let model = try modelOptions.load()
         let picture = try loadImage(path: image)
-        let stuff = DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
-        let document = ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
+        let stuff = try DatasetCatalog.matching(labels: model.config.labels)?.stuffIDs ?? []
+        let document = try ExplorerDocument.make(name: "bench", image: picture, model: model, options: PostProcessingOptions(), stuff: stuff)
         // A 10×20-pixel cell (a common 1:2 font) and 256 sixel registers, as most sixel terminals have.
         let setup = graphics.flatMap { GraphicsProtocol(rawValue: $0) }
             .map { GraphicsSetup(protocolInUse: $0, cellPixels: PixelSize(width: 10, height: 20), colorRegisters: 256) } ?? .halfBlocks

@@ -44,26 +44,6 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Replace the --json file and saved predictions if they exist.")
     var overwrite = false
 
-    struct GroundTruth: Decodable {
-        struct Image: Decodable { var id: ImageID; var file_name: String; var height: Int?; var width: Int? }
-        struct Segment: Decodable { var id: Int; var category_id: Int; var iscrowd: Int?; var area: Int? }
-        struct Annotation: Decodable { var image_id: ImageID; var file_name: String; var segments_info: [Segment] }
-        struct Category: Decodable { var id: Int; var name: String; var isthing: Int? }
-        var images: [Image]
-        var annotations: [Annotation]
-        var categories: [Category]
-    }
-
-    /// COCO image ids are integers, some datasets use strings; both sort the way COCOeval sorts them.
-    enum ImageID: Decodable, Hashable {
-        case number(Int), text(String)
-        var key: String { switch self { case .number(let n): return String(n); case .text(let s): return s } }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .text(try c.decode(String.self)) }
-        }
-    }
-
     func validate() throws {
         if model != nil && predictions != nil { throw ValidationError("give either --model (with --images) or --predictions, not both") }
         if predictions == nil && images == nil { throw ValidationError("running a model needs --images (or score saved predictions with --predictions)") }
@@ -76,13 +56,13 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             let policy: OverwritePolicy = overwrite ? .replace : .refuse
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
-            let truth = try JSONFile.decode(GroundTruth.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
+            let truth = try JSONFile.decode(CocoPanopticDataset.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
             let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels) : nil
             let merged = try predictions.flatMap { folder in
                 fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
             }
             let labels = loaded?.config.labels ?? []
-            let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
+            let categories = truth.categories.map(PanopticCategory.init)
             // Model label → ground-truth category, by name.
             let categoryByName = Dictionary(categories.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let categoryOfLabel = labels.map { categoryByName[$0] }
@@ -127,9 +107,7 @@ struct EvalCommand: ParsableCommand {
                     }
                     let (predictedIDs, predictedSegments, predictedSemantic, detections) =
                         (scored.panoptic, scored.segments, scored.semantic, scored.detections)
-                    let truthSegments = annotation.segments_info.map {
-                        PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id, isCrowd: ($0.iscrowd ?? 0) == 1, area: $0.area ?? 0)
-                    }
+                    let truthSegments = annotation.segments_info.map(PanopticSegmentInfo.init)
                     let matching = PanopticMatching(groundTruth: truthIDs, groundTruthSegments: truthSegments,
                                                     prediction: predictedIDs, predictionSegments: predictedSegments)
                     quality.add(matching)
@@ -173,21 +151,23 @@ struct EvalCommand: ParsableCommand {
         let base = folder + "/" + imageID
         var batch = FileBatch(overwrite: policy)
         batch.add(try encodePNG(try panopticPNGImage(ids: panoptic, width: width, height: height)), at: base + ".panoptic.png")
-        let annotation: [String: Any] = [
-            "image_id": imageID, "file_name": imageID + ".panoptic.png",
-            "segments_info": segments.map { ["id": $0.id, "category_id": $0.categoryID, "iscrowd": 0] },
-        ]
-        batch.add(Array(try JSONSerialization.data(withJSONObject: annotation, options: [.sortedKeys])), at: base + ".panoptic.json")
+        let annotation = CocoPanopticAnnotation(image_id: .text(imageID), file_name: imageID + ".panoptic.png",
+                                                segments_info: segments.map { CocoPanopticSegment(id: $0.id, category_id: $0.categoryID, iscrowd: 0) })
+        batch.add(try Self.encodeCompact(annotation), at: base + ".panoptic.json")
         // Category ids up to 65534; 65535 marks pixels whose label has no category.
         let samples = semantic.map { $0 < 0 ? UInt16.max : UInt16(clamping: $0) }
         batch.add(try encodeGreyPNG(width: width, height: height, samples16: samples), at: base + ".semantic.png")
-        let results: [[String: Any]] = detections.map { detection in
-            let rle = cocoRLE(detection.mask)
-            return ["image_id": imageID, "category_id": detection.categoryID, "score": detection.score,
-                    "segmentation": ["size": rle.size, "counts": rle.counts]]
+        let results = detections.map { detection in
+            CocoInstanceResult(image_id: .text(imageID), category_id: detection.categoryID, segmentation: cocoRLE(detection.mask), score: detection.score)
         }
-        batch.add(Array(try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])), at: base + ".instances.json")
+        batch.add(try Self.encodeCompact(results), at: base + ".instances.json")
         try batch.commit()
+    }
+
+    static func encodeCompact<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
     }
 
     /// One image's predictions in ground-truth category terms.
@@ -225,18 +205,19 @@ struct EvalCommand: ParsableCommand {
         }
         _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
         let prediction = model.forward(processor.preprocess(picture)).final
+        let readouts = QueryReadouts(prediction)
         let size = OutputSize(height: height, width: width)
         let options = postProcessing.options
         // Panoptic: predicted segments keep their ids; labels without a category become VOID.
-        let panoptic = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
+        let panoptic = panopticSegmentation(prediction, readouts: readouts, stuffLabels: stuff, size: size, options: options)
         let (ids, segments) = Self.inCategories(ids: panoptic.map.values, segments: panoptic.segments.map { (Int($0.id), $0.label) },
                                                 category: { categoryOfLabel[$0] })
-        let semantic = semanticSegmentation(prediction, size: size, options: options).values.map { label in
+        let semantic = semanticSegmentation(prediction, readouts: readouts, size: size, options: options).values.map { label in
             Int32(categoryOfLabel[Int(label)].flatMap { categoryIndex[$0.id] } ?? -1)
         }
         var instanceOptions = options
         instanceOptions.threshold = instanceThreshold
-        let detections = instanceSegmentation(prediction, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
+        let detections = instanceSegmentation(prediction, readouts: readouts, size: size, options: instanceOptions).compactMap { instance -> DetectedInstance? in
             guard let category = categoryOfLabel[instance.label], category.isThing else { return nil }
             return DetectedInstance(categoryID: category.id, score: Double(instance.score), mask: instance.mask)
         }
@@ -250,8 +231,7 @@ struct EvalCommand: ParsableCommand {
         guard png.width == width, png.height == height else {
             throw ValidationError("\(base).panoptic.png is \(png.width)×\(png.height), the ground truth \(width)×\(height)")
         }
-        struct Annotation: Decodable { struct Segment: Decodable { var id: Int; var category_id: Int }; var segments_info: [Segment] }
-        let annotation = try JSONFile.decode(Annotation.self, path: base + ".panoptic.json", expecting: "a panoptic segments JSON")
+        let annotation = try JSONFile.decode(CocoPanopticAnnotation.self, path: base + ".panoptic.json", expecting: "a panoptic segments JSON")
         let ids = panopticIDs(png)
         try PanopticConsistency.check(ids: ids, segments: annotation.segments_info.map { ($0.id, $0.category_id) },
                                       categories: categoryIndex, png: base + ".panoptic.png", json: base + ".panoptic.json",
@@ -268,10 +248,9 @@ struct EvalCommand: ParsableCommand {
             }
             semantic[i] = Int32(index)
         }
-        struct Result: Decodable { var category_id: Int; var score: Double; var segmentation: CocoRLE }
         var detections: [DetectedInstance] = []
         if fileExists(base + ".instances.json") {
-            let results = try JSONFile.decode([Result].self, path: base + ".instances.json", expecting: "a COCO instance results list")
+            let results = try JSONFile.decode([CocoInstanceResult].self, path: base + ".instances.json", expecting: "a COCO instance results list")
             detections = try results.map { result in
                 guard categoryIndex[result.category_id] != nil else {
                     throw FileError.invalidContent(path: base + ".instances.json",

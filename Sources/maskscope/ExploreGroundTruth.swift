@@ -1,5 +1,5 @@
 // `explore --panoptic-json --panoptic-dir`: the COCO panoptic ground truth read as `maskscope eval`
-// reads it (its JSON types, categories matched to the model's labels by name), keyed by image file name.
+// reads it (the COCO types of CocoJSON.swift, categories matched to the model's labels by name), keyed by image file name.
 
 import ArgumentParser
 import Explorer
@@ -10,8 +10,8 @@ import Evaluation
 
 enum ExploreGroundTruth {
     static func load(json: String, directory: String, labels: [String]) throws -> PanopticGroundTruth {
-        let truth = try JSONFile.decode(EvalCommand.GroundTruth.self, path: json, expecting: "a COCO panoptic JSON")
-        let categories = truth.categories.map { PanopticCategory(id: $0.id, name: $0.name, isThing: ($0.isthing ?? 0) == 1) }
+        let truth = try JSONFile.decode(CocoPanopticDataset.self, path: json, expecting: "a COCO panoptic JSON")
+        let categories = truth.categories.map(PanopticCategory.init)
         let fileOfImage = Dictionary(truth.images.map { ($0.id, $0.file_name) }, uniquingKeysWith: { a, _ in a })
         var annotations: [String: PanopticGroundTruth.Annotation] = [:]
         for annotation in truth.annotations {
@@ -19,9 +19,7 @@ enum ExploreGroundTruth {
             guard let file = fileOfImage[annotation.image_id] else { continue }
             annotations[(file as NSString).lastPathComponent] = PanopticGroundTruth.Annotation(
                 png: directory + "/" + annotation.file_name,
-                segments: annotation.segments_info.map {
-                    PanopticSegmentInfo(id: $0.id, categoryID: $0.category_id, isCrowd: ($0.iscrowd ?? 0) == 1, area: $0.area ?? 0)
-                })
+                segments: annotation.segments_info.map(PanopticSegmentInfo.init))
         }
         let groundTruth = PanopticGroundTruth(categories: categories, labels: labels, annotations: annotations)
         guard groundTruth.categoryOfLabel.contains(where: { $0 != nil }) else {

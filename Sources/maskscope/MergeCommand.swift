@@ -1,19 +1,11 @@
 // `maskscope merge DIR`: the per-image results that the shards of a `segment` run wrote into one folder,
-// combined into the single files that panopticapi and COCOeval read — after checking that every shard
+// combined into the single files that panopticapi and COCOeval read (CocoJSON.swift's types) — after checking that every shard
 // ran, all used the same model and options, and every image is done.
 
 import ArgumentParser
 import FileIO
 import Foundation
 import Segmentation
-
-/// The merged COCO panoptic results: every image's `segments_info`, PNGs named relative to the folder,
-/// and the model's labels as `categories` (category_id is the model's label id, as `segment` writes it).
-struct MergedPanopticResults: Codable {
-    struct Category: Codable, Equatable { var id: Int; var name: String; var isthing: Int }
-    var annotations: [CocoPanopticAnnotation]
-    var categories: [Category]
-}
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,10 +42,11 @@ struct MergeCommand: ParsableCommand {
                     annotations.append(annotation)
                 }
                 let stuff = Set(first.provenance.stuffLabels)
+                // The model's labels as `categories` (category_id is the model's label id, as `segment` writes it).
                 let categories = first.provenance.labels.enumerated().map {
-                    MergedPanopticResults.Category(id: $0.offset, name: $0.element, isthing: stuff.contains($0.offset) ? 0 : 1)
+                    CocoCategory(id: $0.offset, name: $0.element, isthing: stuff.contains($0.offset) ? 0 : 1)
                 }
-                batch.add(try encode(MergedPanopticResults(annotations: annotations, categories: categories)), at: directory + "/panoptic.json")
+                batch.add(try encode(CocoPanopticResults(annotations: annotations, categories: categories)), at: directory + "/panoptic.json")
                 summary.append("panoptic.json (\(annotations.reduce(0) { $0 + $1.segments_info.count }) segments)")
             }
             if task == .instance || task == .all {

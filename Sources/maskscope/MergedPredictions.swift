@@ -10,7 +10,7 @@ import Segmentation
 
 struct MergedPredictions {
     let folder: String
-    let results: MergedPanopticResults
+    let results: CocoPanopticResults
     /// Ground-truth image (by image_id, else by file name without extension) → its annotation.
     let byImageID: [String: CocoPanopticAnnotation]
     let byStem: [String: CocoPanopticAnnotation]
@@ -18,12 +18,12 @@ struct MergedPredictions {
 
     init(folder: String) throws {
         self.folder = folder
-        results = try JSONFile.decode(MergedPanopticResults.self, path: folder + "/panoptic.json", expecting: "merged panoptic results")
-        byImageID = Dictionary(results.annotations.map { ($0.image_id, $0) }, uniquingKeysWith: { a, _ in a })
-        byStem = Dictionary(results.annotations.map { (Self.stem($0.image_id), $0) }, uniquingKeysWith: { a, _ in a })
+        results = try JSONFile.decode(CocoPanopticResults.self, path: folder + "/panoptic.json", expecting: "merged panoptic results")
+        byImageID = Dictionary(results.annotations.map { ($0.image_id.key, $0) }, uniquingKeysWith: { a, _ in a })
+        byStem = Dictionary(results.annotations.map { (Self.stem($0.image_id.key), $0) }, uniquingKeysWith: { a, _ in a })
         if fileExists(folder + "/instances.json") {
             let list = try JSONFile.decode([CocoInstanceResult].self, path: folder + "/instances.json", expecting: "a COCO instance results list")
-            instances = Dictionary(grouping: list, by: \.image_id)
+            instances = Dictionary(grouping: list, by: \.image_id.key)
         } else {
             instances = [:]
         }
@@ -74,7 +74,7 @@ struct MergedPredictions {
             }
         }
 
-        let detections = try (instances[annotation.image_id] ?? []).compactMap { result -> DetectedInstance? in
+        let detections = try (instances[annotation.image_id.key] ?? []).compactMap { result -> DetectedInstance? in
             guard labelIndex[result.category_id] != nil else {
                 throw FileError.invalidContent(path: folder + "/instances.json", reason: "category_id \(result.category_id) is not one of the model's labels")
             }

@@ -7,6 +7,7 @@ import Foundation
 import Imaging
 import Mask2Former
 import Safetensors
+import Segmentation
 import TensorCore
 
 struct PredictCommand: ParsableCommand {
@@ -75,7 +76,8 @@ struct PredictCommand: ParsableCommand {
     }
 }
 
-/// One query's final answer: its most likely real class and how much of the image its mask covers.
+/// One query's final answer (from the layer's `QueryReadouts`): its most likely real class and how
+/// much of the image its mask covers.
 struct QuerySummary {
     var query: Int
     var label: String
@@ -83,16 +85,11 @@ struct QuerySummary {
     var maskArea: Float
 
     static func ranked(_ prediction: LayerPrediction, labels: [String]) -> [QuerySummary] {
-        let probabilities = softmax(prediction.classLogits)
-        let queries = probabilities.shape[0], classes = probabilities.shape[1]
-        let pixels = prediction.maskLogits.count / queries
-        return (0..<queries).map { q in
-            var best = 0
-            for c in 0..<(classes - 1) where probabilities.scalars[q * classes + c] > probabilities.scalars[q * classes + best] { best = c }
-            var covered = 0
-            for i in 0..<pixels where prediction.maskLogits.scalars[q * pixels + i] > 0 { covered += 1 }
-            return QuerySummary(query: q, label: best < labels.count ? labels[best] : "class \(best)",
-                                score: probabilities.scalars[q * classes + best], maskArea: Float(covered) / Float(max(pixels, 1)))
+        let readouts = QueryReadouts(prediction)
+        return (0..<readouts.queryCount).map { q in
+            let best = readouts.bestRealClass(query: q)
+            return QuerySummary(query: q, label: best.label < labels.count ? labels[best.label] : "class \(best.label)",
+                                score: best.probability, maskArea: readouts.maskArea[q])
         }
         .sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
     }

@@ -68,7 +68,7 @@ struct PostProcessingArguments: ParsableArguments {
             }
             return (ids, "--stuff-labels")
         }
-        if let dataset = DatasetCatalog.matching(labels: labels) {
+        if let dataset = try DatasetCatalog.matching(labels: labels) {
             return (dataset.stuffIDs, dataset.title)
         }
         return ([], "no known dataset matches the labels: every class is a thing (pass --stuff-labels)")
@@ -278,13 +278,14 @@ struct SegmentCommand: ParsableCommand {
         // A processor that does not resize makes the input as large as the image: checked per image.
         _ = try model.checkedInputSize(imageHeight: picture.height, imageWidth: picture.width)
         let prediction = model.forward(processor.preprocess(picture)).final
+        let readouts = QueryReadouts(prediction)
         let size = OutputSize(height: picture.height, width: picture.width)
         let options = postProcessing.options
         let imageID = input.outputStem
         var batch = FileBatch(overwrite: overwrite)
         // Each task writes its results and an overlay of them at the image's resolution.
         if task == .panoptic || task == .all {
-            let result = panopticSegmentation(prediction, stuffLabels: stuff, size: size, options: options)
+            let result = panopticSegmentation(prediction, readouts: readouts, stuffLabels: stuff, size: size, options: options)
             try ResultWriter.addPanoptic(result, labels: labels, imageID: imageID, basePath: base + ".panoptic", to: &batch)
             let overlay = try renderOverlay(image: picture, map: result.map, style: style) { id in
                 id == 0 ? nil : style.palette.color(Int(id) - 1)
@@ -292,13 +293,13 @@ struct SegmentCommand: ParsableCommand {
             batch.add(try encodePNG(overlay), at: base + ".panoptic.overlay.png")
         }
         if task == .semantic || task == .all {
-            let map = semanticSegmentation(prediction, size: size, options: options)
+            let map = semanticSegmentation(prediction, readouts: readouts, size: size, options: options)
             try ResultWriter.addSemantic(map, classCount: labels.count, palette: style.palette, basePath: base + ".semantic", to: &batch)
             let overlay = try renderOverlay(image: picture, map: map, style: style) { style.palette.color(Int($0)) }
             batch.add(try encodePNG(overlay), at: base + ".semantic.overlay.png")
         }
         if task == .instance || task == .all {
-            let instances = instanceSegmentation(prediction, size: size, options: options)
+            let instances = instanceSegmentation(prediction, readouts: readouts, size: size, options: options)
             try ResultWriter.addInstances(instances, labels: labels, imageID: imageID, path: base + ".instances.json", to: &batch)
             let map = instanceLabelMap(instances, width: picture.width, height: picture.height)
             let overlay = try renderOverlay(image: picture, map: map, style: style) { $0 < 0 ? nil : style.palette.color(Int($0)) }

@@ -17,7 +17,7 @@ struct ErrorsViewTests {
     static let document: ExplorerDocument = {
         let image = try! loadImage(path: repositoryRoot + "/SampleImages/shapes/sample-000001.png")
         let model = try! Mask2FormerModel(model: repositoryRoot + "/Models/shapes-swin")
-        return ExplorerDocument.make(name: "scene", image: image, model: model, options: PostProcessingOptions(), stuff: [])
+        return try! ExplorerDocument.make(name: "scene", image: image, model: model, options: PostProcessingOptions(), stuff: [])
     }()
 
     /// A category per model label (ids from 1), all things as the document was post-processed.

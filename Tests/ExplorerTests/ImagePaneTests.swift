@@ -17,7 +17,7 @@ struct ImagePaneTests {
         let model = try! Mask2FormerModel(model: fixturePath("models/tiny-w7"))
         var options = PostProcessingOptions()
         options.threshold = 0.05   // the tiny model is random: keep enough segments to have edges
-        return ExplorerDocument.make(name: "scene", image: image, model: model, options: options, stuff: [])
+        return try! ExplorerDocument.make(name: "scene", image: image, model: model, options: options, stuff: [])
     }()
 
     @Test("a half-cell's tint is the segment colours weighted by their coverage of it")
@@ -33,7 +33,7 @@ struct ImagePaneTests {
             }
         }
         let document = ExplorerDocument(
-            name: real.name, image: real.image, labels: real.labels, stuff: real.stuff, predictions: real.predictions,
+            name: real.name, image: real.image, labels: real.labels, stuff: real.stuff, predictions: real.predictions, readouts: real.readouts,
             panoptic: real.panoptic, semantic: LabelMap(width: 200, height: 150, values: values), instances: real.instances,
             instanceMap: real.instanceMap, semanticClasses: [(label: 0, pixels: 1), (label: 1, pixels: 1), (label: 2, pixels: 1)],
             queries: real.queries)
@@ -64,7 +64,7 @@ struct ImagePaneTests {
                         classes.insert(label)
                         let photo = image[sx, sy]
                         let tint = theme.segments[Int(label) % theme.segments.count]
-                        let a = Double((state.opacity * 256).rounded()) / 256
+                        let a = Double(state.opacity)
                         for (c, (p, t)) in [(photo.r, tint.r), (photo.g, tint.g), (photo.b, tint.b)].enumerated() {
                             sum[c] += wx * wy * (Double(p) * (1 - a) + Double(t) * a)
                         }

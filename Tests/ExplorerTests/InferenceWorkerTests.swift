@@ -68,4 +68,29 @@ struct InferenceWorkerTests {
         #expect(writer < 0 && errno == ENXIO)
         if writer >= 0 { close(writer) }
     }
+
+    @Test("an image too large for the memory limit (a processor that does not resize) is one failed image, not a forward pass")
+    func imageOverMemoryLimit() throws {
+        let folder = NSTemporaryDirectory() + "maskscope-worker-model-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for file in ["config.json", "preprocessor_config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: fixturePath("models/tiny-w7/" + file), toPath: folder + "/" + file)
+        }
+        let processorPath = folder + "/preprocessor_config.json"
+        var processor = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: processorPath))) as? [String: Any])
+        processor["do_resize"] = false
+        try JSONSerialization.data(withJSONObject: processor).write(to: URL(fileURLWithPath: processorPath))
+        // 600×400 needs ~22 MiB with this model; the 120×90 scene fits the same limit (as predict's test).
+        let model = try Mask2FormerModel(model: folder, memoryLimit: MemoryLimit(bytes: 12 << 20, source: "test"))
+        let photo = repositoryRoot + "/SampleImages/photos/coffee.png", small = fixturePath("reference/images/scene-120x90.png")
+        let worker = InferenceWorker(images: [(path: photo, name: "coffee"), (path: small, name: "scene")], model: model,
+                                     options: PostProcessingOptions(), stuff: [])
+        worker.start()
+        defer { _ = worker.stop(waitingUpTo: 30) }
+        #expect(waitUntil(seconds: 60) { worker.result(1) != nil })
+        guard case .failed(let message)? = worker.result(0) else { Issue.record("the oversized image was run"); return }
+        #expect(message.contains("600×400") && message.contains("more than the memory limit of 12.0 MiB (test)"), "\(message)")
+        guard case .done? = worker.result(1) else { Issue.record("the small scene has no result"); return }
+    }
 }

@@ -22,7 +22,7 @@ struct MonochromeTests {
             }
         }
         return ExplorerDocument(
-            name: real.name, image: real.image, labels: real.labels, stuff: real.stuff, predictions: real.predictions,
+            name: real.name, image: real.image, labels: real.labels, stuff: real.stuff, predictions: real.predictions, readouts: real.readouts,
             panoptic: real.panoptic, semantic: LabelMap(width: 200, height: 150, values: values), instances: real.instances,
             instanceMap: real.instanceMap, semanticClasses: [(label: 0, pixels: 1), (label: 1, pixels: 1), (label: 2, pixels: 1)],
             queries: real.queries)

@@ -7,7 +7,7 @@ and write a logits reference for one image.
 OUTDIR (default /work/models/m2f-swin-tiny-random; keep it OUT of the repository, ~190 MB) gets
 config.json, model.safetensors (4.x key names), preprocessor_config.json, and
 reference-<image stem>.safetensors with `pixel_values` [3,H,W] and `class_logits.L` [Q,K+1],
-`mask_logits.L` [Q,H/4,W/4] for L = 0..9 (the DESIGN.md logits-dump layout). With --all-stages the
+`mask_logits.L` [Q,H/4,W/4] for L = 0..9 (the logits-dump layout of Docs/ARCHITECTURE.md). With --all-stages the
 file also holds the backbone/pixel-decoder maps, attention masks and cross-attention weights, named
 as in the committed fixtures.
 

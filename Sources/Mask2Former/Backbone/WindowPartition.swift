@@ -1,5 +1,5 @@
 // Swin's window bookkeeping: pad to whole windows, cyclic shift, partition into windows and back,
-// and the −100 mask that keeps shifted windows from mixing regions (m2f-architecture.md §3.2).
+// and the −100 mask that keeps shifted windows from mixing regions (Docs/ARCHITECTURE.md, "Parity notes").
 
 import TensorCore
 

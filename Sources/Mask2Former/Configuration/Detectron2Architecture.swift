@@ -16,7 +16,7 @@ public struct Detectron2Dataset: Sendable, Equatable {
 }
 
 /// Labels for K classes (the shipped catalogues live in Segmentation, which this module must not import).
-public typealias Detectron2LabelCatalog = @Sendable (_ classCount: Int) -> Detectron2Dataset?
+public typealias Detectron2LabelCatalog = @Sendable (_ classCount: Int) throws -> Detectron2Dataset?
 
 public struct Detectron2Architecture: Sendable, Equatable {
     public var config: Mask2FormerConfig
@@ -76,7 +76,7 @@ public struct Detectron2Architecture: Sendable, Equatable {
         let feedforward = try shape(predictor + "transformer_ffn_layers.0.linear1.weight", rank: 2)[0]
         assumptions.append("decoder heads = pixel-decoder heads = \(heads) (MASK_FORMER.NHEADS is not in the shapes), post-norm (PRE_NORM: False)")
 
-        let dataset = catalog?(classes)
+        let dataset = try catalog?(classes)
         let labels = dataset?.labels ?? (0..<classes).map { "LABEL_\($0)" }
         var json: [String: Any] = [
             "model_type": "mask2former", "backbone_config": backbone,

@@ -1,6 +1,6 @@
 // The two spellings of checkpoint keys. Published hub files were written by transformers 4.x;
 // transformers 5.x renames the Swin backbone's tensors. The model asks for 4.x names; these rules
-// rewrite 5.x names to them, in one declared table (m2f-architecture.md §1.4).
+// rewrite 5.x names to them, in one declared table (Docs/ARCHITECTURE.md, "Parity notes").
 
 import Foundation
 
