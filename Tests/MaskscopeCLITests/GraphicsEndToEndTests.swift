@@ -36,11 +36,30 @@ struct XtermSixelEndToEndTests {
     @Test("xterm -ti vt340: auto picks sixel and the screen shows the pane's picture, every pixel")
     func sixelPicture() throws {
         try requireTools()
+        try checkSixelPicture(command: explore(graphics: "auto"))
+    }
+
+    @Test("xterm -ti vt340 running tmux with allow-passthrough on: the sixel picture through tmux, every pixel")
+    func sixelThroughTmux() throws {
+        try requireTools()
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let socket = NSTemporaryDirectory() + "maskscope-xterm-tmux-\(UUID().uuidString.prefix(8))"
+        // Ending the server ends the explorer in it, then the client, script and xterm.
+        defer { _ = system("tmux -S \(quote(socket)) kill-server >/dev/null 2>&1") }
+        let tmux = "tmux -S \(quote(socket))"
+        // No status bar: the pane is the whole 200×60 window, as without tmux.
+        let inside = "\(tmux) set -g allow-passthrough on; \(tmux) set -g status off; " + explore(graphics: "auto")
+        try checkSixelPicture(command: "\(tmux) -f /dev/null new-session \(quote(inside))")
+    }
+
+    /// Runs `command` (the explorer, perhaps inside something) in xterm as a VT340 told its limits,
+    /// and expects the screen to show the pane's picture as sixel, pixel for pixel.
+    func checkSixelPicture(command: String) throws {
         let display = try VirtualDisplay()
         let xterm = try XtermSession(display: display,
                                      arguments: ["-ti", "vt340", "-xrm", "XTerm*numColorRegisters: \(Self.registers)",
                                                  "-xrm", "XTerm*maxGraphicSize: \(Self.maximum.width)x\(Self.maximum.height)"],
-                                     columns: Self.columns, rows: Self.rows, command: explore(graphics: "auto"))
+                                     columns: Self.columns, rows: Self.rows, command: command)
 
         // What the explorer should show: the same document, state and frame at xterm's cell size.
         let model = try Mask2FormerModel(model: tiny)
