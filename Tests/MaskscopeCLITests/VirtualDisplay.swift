@@ -36,7 +36,7 @@ final class VirtualDisplay {
         let pipe = Pipe()
         server.standardOutput = pipe
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try runUnblocked(server)
         var text = ""
         while !text.hasSuffix("\n") {
             let data = pipe.fileHandleForReading.availableData
@@ -110,6 +110,17 @@ final class VirtualDisplay {
     }
 }
 
+/// Starts `process` with no signal blocked: the test runner's threads block most signals and a child
+/// inherits that mask, so an X server, xterm or tmux started from a test would ignore SIGTERM and
+/// SIGHUP (tmux's kill-server is a SIGTERM to itself) and outlive the test.
+func runUnblocked(_ process: Process) throws {
+    var none = sigset_t(), previous = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    try process.run()
+}
+
 /// SIGTERM, then SIGKILL if `process` is still there after `seconds`; never waits forever.
 func stop(_ process: Process, seconds: Double = 5) {
     guard process.isRunning else { return }
@@ -145,7 +156,7 @@ final class XtermSession {
         process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try runUnblocked(process)
     }
 
     /// What the program has written to the terminal so far.
