@@ -1,4 +1,4 @@
-// Pillow's Image.resize(size, Image.BILINEAR) on 8-bit RGB, reproduced byte for byte.
+// Pillow's Image.resize(size, Image.BILINEAR) on 8-bit RGB, reproduced byte for byte (11.3/12.x and 13.0).
 //
 // Follows libImaging/Resample.c (Pillow 11.3): `precompute_coeffs` in double with the triangle
 // filter (support 1, widened by the shrink factor, so shrinking is antialiased),
@@ -10,18 +10,40 @@
 import Dispatch
 
 /// The fixed-point filter for one axis: output i reads `count[i]` source samples from `first[i]`
-/// with weights `weights[i * taps ..< i * taps + count[i]]`.
+/// with weights `weights[i * taps ..< i * taps + count[i]]`, each worth 2^-precisionBits.
 struct ResampleKernel {
     var first: [Int]
     var count: [Int]
     var taps: Int
     var weights: [Int32]
+    var precisionBits: Int32
 }
 
-private let precisionBits: Int32 = 22
+/// How the double weights become integers: Pillow always uses 22 fraction bits; torch's uint8
+/// antialiased kernel (see TorchResize.swift) uses as many as keep the largest weight in an int16.
+enum FixedPointWeights {
+    case pillow
+    case torchInt16
+
+    /// Pillow's PRECISION_BITS, or torch's `compute_index_ranges_int16_weights` search.
+    func precisionBits(largestWeight: Double) -> Int32 {
+        switch self {
+        case .pillow: return 22
+        case .torchInt16:
+            var bits: Int32 = 0
+            while bits < 22 {
+                if Int(0.5 + largestWeight * Double(1 << (bits + 1))) >= 1 << 15 { break }
+                bits += 1
+            }
+            return bits
+        }
+    }
+}
 
 /// `precompute_coeffs` + `normalize_coeffs_8bpc` for the BILINEAR filter and the box (0, inSize).
-func bilinearKernel(inSize: Int, outSize: Int) -> ResampleKernel {
+/// torch's `_compute_index_ranges_weights` (antialias, align_corners false) computes the same
+/// double weights; only the fixed-point step differs (`fixedPoint`).
+func bilinearKernel(inSize: Int, outSize: Int, fixedPoint: FixedPointWeights = .pillow) -> ResampleKernel {
     // Pillow passes the box as floats: in0 = 0, in1 = inSize; (double)(in1 - in0) / outSize.
     let in0: Double = Double(Float(0))
     let scale = Double(Float(inSize) - Float(0)) / Double(outSize)
@@ -32,6 +54,7 @@ func bilinearKernel(inSize: Int, outSize: Int) -> ResampleKernel {
     var count = [Int](repeating: 0, count: outSize)
     var weights = [Int32](repeating: 0, count: outSize * taps)
     var k = [Double](repeating: 0, count: taps)
+    var normalized = [Double](repeating: 0, count: outSize * taps)
     let ss = 1.0 / filterscale
     for xx in 0..<outSize {
         let center = in0 + (Double(xx) + 0.5) * scale
@@ -51,18 +74,22 @@ func bilinearKernel(inSize: Int, outSize: Int) -> ResampleKernel {
         }
         for x in 0..<max(xmax, 0) {
             if ww != 0.0 { k[x] /= ww }
-            // normalize_coeffs_8bpc (bilinear weights are never negative).
-            let scaled = k[x] * Double(1 << precisionBits)
-            weights[xx * taps + x] = k[x] < 0 ? Int32(-0.5 + scaled) : Int32(0.5 + scaled)
+            normalized[xx * taps + x] = k[x]
         }
         first[xx] = xmin
         count[xx] = max(xmax, 0)
     }
-    return ResampleKernel(first: first, count: count, taps: taps, weights: weights)
+    let precisionBits = fixedPoint.precisionBits(largestWeight: normalized.max() ?? 0)
+    for (i, w) in normalized.enumerated() {
+        // normalize_coeffs_8bpc (bilinear weights are never negative).
+        let scaled = w * Double(1 << precisionBits)
+        weights[i] = w < 0 ? Int32(-0.5 + scaled) : Int32(0.5 + scaled)
+    }
+    return ResampleKernel(first: first, count: count, taps: taps, weights: weights, precisionBits: precisionBits)
 }
 
 @inline(__always)
-private func clip8(_ acc: Int32) -> UInt8 {
+private func clip8(_ acc: Int32, _ precisionBits: Int32) -> UInt8 {
     let v = acc >> precisionBits
     return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
 }
@@ -107,7 +134,7 @@ private func resampleHorizontal(source: UnsafePointer<UInt8>, inWidth: Int, rowO
     kernel.first.withUnsafeBufferPointer { first in
         kernel.count.withUnsafeBufferPointer { count in
             kernel.weights.withUnsafeBufferPointer { weights in
-                let taps = kernel.taps
+                let taps = kernel.taps, precisionBits = kernel.precisionBits
                 parallelRows(rows, work: rows * outWidth * taps * 3) { start, end in
                     for yy in start..<end {
                         let src = shared.source + (yy + rowOffset) * inWidth * 3
@@ -125,9 +152,9 @@ private func resampleHorizontal(source: UnsafePointer<UInt8>, inWidth: Int, rowO
                                 p += 3
                                 w += 1
                             }
-                            dst[3 * xx] = clip8(s0)
-                            dst[3 * xx + 1] = clip8(s1)
-                            dst[3 * xx + 2] = clip8(s2)
+                            dst[3 * xx] = clip8(s0, precisionBits)
+                            dst[3 * xx + 1] = clip8(s1, precisionBits)
+                            dst[3 * xx + 2] = clip8(s2, precisionBits)
                         }
                     }
                 }
@@ -145,7 +172,7 @@ private func resampleVertical(source: UnsafePointer<UInt8>, width: Int, rowShift
     kernel.first.withUnsafeBufferPointer { first in
         kernel.count.withUnsafeBufferPointer { count in
             kernel.weights.withUnsafeBufferPointer { weights in
-                let taps = kernel.taps
+                let taps = kernel.taps, precisionBits = kernel.precisionBits
                 parallelRows(outHeight, work: outHeight * rowBytes * taps) { start, end in
                     // One accumulator row per worker, reused for every output row.
                     let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
@@ -160,7 +187,7 @@ private func resampleVertical(source: UnsafePointer<UInt8>, width: Int, rowShift
                             for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* k }
                         }
                         let dst = shared.destination + yy * rowBytes
-                        for i in 0..<rowBytes { dst[i] = clip8(acc[i]) }
+                        for i in 0..<rowBytes { dst[i] = clip8(acc[i], precisionBits) }
                     }
                 }
             }
@@ -168,11 +195,32 @@ private func resampleVertical(source: UnsafePointer<UInt8>, width: Int, rowShift
     }
 }
 
-/// Pillow's `Image.resize((width, height), Image.BILINEAR)` for an 8-bit RGB image, byte for byte.
+/// Pillow 13's `Image.resize((width, height), Image.BILINEAR)` for an 8-bit RGB image, byte for byte.
+///
+/// Pillow 13.0 runs the vertical pass first when the height shrinks by more than twice as many
+/// pixels as the width does (`ImagingResampleInner`: `(ysize_in − ysize) > 0 && (ysize_in − ysize) >
+/// (xsize_in − xsize) · 2`); each pass rounds to 8 bits, so the order changes values by ±1 (a
+/// 97×301 → 96×256 resize differs from 11.3 in ~25 % of them). Otherwise it equals 11.3.
+public func pillow13BilinearResize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+    let shrink = image.height - height
+    guard width > 0 && height > 0 && width != image.width && shrink > 0 && shrink > (image.width - width) * 2 else {
+        return pillowBilinearResize(image, width: width, height: height)
+    }
+    let tall = pillowBilinearResize(image, width: image.width, height: height)
+    return pillowBilinearResize(tall, width: width, height: height)
+}
+
+/// Pillow's `Image.resize((width, height), Image.BILINEAR)` (11.3, 12.x) for an 8-bit RGB image, byte for byte.
 ///
 /// A non-positive target size, or an empty source, gives an all-black image of the requested size
 /// (at least 0×0); Pillow would raise instead.
 public func pillowBilinearResize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+    separableBilinearResize(image, width: width, height: height, fixedPoint: .pillow)
+}
+
+/// Horizontal pass (only the source rows the vertical pass reads), then vertical pass, each into
+/// 8 bits, as Pillow's ImagingResampleInner and torch's uint8 antialiased kernel both do.
+func separableBilinearResize(_ image: RGBImage, width: Int, height: Int, fixedPoint: FixedPointWeights) -> RGBImage {
     let outWidth = max(0, width), outHeight = max(0, height)
     if outWidth == image.width && outHeight == image.height { return image }
     if outWidth == 0 || outHeight == 0 || image.width == 0 || image.height == 0 {
@@ -180,7 +228,7 @@ public func pillowBilinearResize(_ image: RGBImage, width: Int, height: Int) -> 
     }
     let needHorizontal = outWidth != image.width
     let needVertical = outHeight != image.height
-    let vertical = bilinearKernel(inSize: image.height, outSize: outHeight)
+    let vertical = bilinearKernel(inSize: image.height, outSize: outHeight, fixedPoint: fixedPoint)
     // Rows the vertical pass reads (ImagingResampleInner's ybox_first ..< ybox_last).
     let yFirst = vertical.first[0]
     let yLast = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
@@ -188,7 +236,7 @@ public func pillowBilinearResize(_ image: RGBImage, width: Int, height: Int) -> 
     return image.pixels.withUnsafeBufferPointer { input -> RGBImage in
         guard let source = input.baseAddress else { return RGBImage(width: outWidth, height: outHeight) }
         if needHorizontal {
-            let horizontal = bilinearKernel(inSize: image.width, outSize: outWidth)
+            let horizontal = bilinearKernel(inSize: image.width, outSize: outWidth, fixedPoint: fixedPoint)
             let rows = needVertical ? yLast - yFirst : image.height
             let offset = needVertical ? yFirst : 0
             var temp = [UInt8](repeating: 0, count: rows * outWidth * 3)

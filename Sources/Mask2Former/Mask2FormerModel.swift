@@ -43,21 +43,42 @@ public final class Mask2FormerModel: Sendable {
     /// input they allow, and every weight (present, right shape, finite).
     /// `memoryLimit`: nil means `MemoryLimit.standard()` (MASKSCOPE_MEMORY_LIMIT, else 80 % of memory).
     /// `labelCatalog` names the classes of a detectron2 checkpoint from its class count.
-    public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil) throws {
+    /// `preprocessing` (`--preprocess`): nil means transformers 5.x with torchvision for a transformers
+    /// checkpoint and detectron2's own for a detectron2 one; the other combinations are refused.
+    public init(location: CheckpointLocation, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil,
+                preprocessing: PreprocessingBackend? = nil, detectron2Config: Detectron2ConfigFile? = nil) throws {
         self.location = location
         let weightFile: any WeightFile
         if location.isDetectron2 {
             let file = try openWeightFile(path: location.weightsPath)
-            let architecture = try Detectron2Architecture(
+            var architecture = try Detectron2Architecture(
                 shapes: file.tensors.mapValues(\.shape), path: location.weightsPath, catalog: labelCatalog)
+            if let detectron2Config { try architecture.apply(detectron2Config, checkpoint: location.weightsPath) }
             detectron2 = architecture
             config = architecture.config
+            if let preprocessing, preprocessing != .detectron2 {
+                throw ModelError.unsupported(
+                    file: location.weightsPath,
+                    detail: "--preprocess \(preprocessing.rawValue) needs a transformers checkpoint's preprocessor_config.json; a detectron2 checkpoint is preprocessed as detectron2 does (--preprocess detectron2, the default for it)")
+            }
             processorConfig = architecture.preprocessing.processorConfig
             weightFile = try Detectron2Weights(file: file)
         } else {
             detectron2 = nil
             config = try Mask2FormerConfig.load(path: location.configPath)
-            processorConfig = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
+            if let detectron2Config {
+                throw ModelError.unsupported(
+                    file: detectron2Config.files.first ?? "--detectron2-config",
+                    detail: "--detectron2-config is for detectron2 checkpoints (.pkl/.pth); \(location.name) is in the transformers layout, whose preprocessor_config.json says how to preprocess")
+            }
+            if preprocessing == .detectron2 {
+                throw ModelError.unsupported(
+                    file: location.preprocessorConfigPath,
+                    detail: "--preprocess detectron2 is for detectron2 checkpoints (.pkl/.pth); for a transformers checkpoint use \(PreprocessingBackend.transformers5Torchvision.rawValue) (the default) or \(PreprocessingBackend.transformers4PIL.rawValue)")
+            }
+            var settings = try ImageProcessorConfig.load(path: location.preprocessorConfigPath)
+            settings.backend = preprocessing ?? .transformersDefault
+            processorConfig = settings
             weightFile = try openWeightFile(path: location.weightsPath)
         }
         let limit = try memoryLimit ?? MemoryLimit.standard()
@@ -90,8 +111,10 @@ public final class Mask2FormerModel: Sendable {
     }
 
     /// Resolves `--model` (folder or cached hub id) and loads it.
-    public convenience init(model: String, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil) throws {
-        try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit, labelCatalog: labelCatalog)
+    public convenience init(model: String, memoryLimit: MemoryLimit? = nil, labelCatalog: Detectron2LabelCatalog? = nil,
+                            preprocessing: PreprocessingBackend? = nil, detectron2Config: Detectron2ConfigFile? = nil) throws {
+        try self.init(location: try CheckpointLocation.resolve(model), memoryLimit: memoryLimit, labelCatalog: labelCatalog,
+                      preprocessing: preprocessing, detectron2Config: detectron2Config)
     }
 
     /// The memory a forward pass at `height × width` (the model input) needs.

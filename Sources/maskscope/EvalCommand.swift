@@ -17,6 +17,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A checkpoint folder or cached hub repo id to run on the images. "
         + "Default (without --predictions): $MASKSCOPE_MODEL, else the shipped shapes-world model.", valueName: "folder|org/name"))
     var model: String?
+    @Option(help: ArgumentHelp("Whose preprocessing to reproduce (as predict's --preprocess).", valueName: "backend"))
+    var preprocess: PreprocessingBackend?
+    @Option(name: .customLong("detectron2-config"), help: ArgumentHelp("For a detectron2 checkpoint: its detectron2 config YAML (as predict's).", valueName: "file.yaml"))
+    var detectron2Config: String?
     @Option(help: ArgumentHelp(
         "Score saved predictions instead of running a model: a folder that `maskscope merge` combined (panoptic.json, "
             + "instances.json, the per-image PNGs; labels matched to the categories by name), or <image_id>.panoptic.png/.json, "
@@ -57,7 +61,7 @@ struct EvalCommand: ParsableCommand {
             let policy: OverwritePolicy = overwrite ? .replace : .refuse
             if let json { try FileBatch.checkDestinations([json], overwrite: policy) }
             let truth = try JSONFile.decode(CocoPanopticDataset.self, path: panopticJSON, expecting: "a COCO panoptic JSON")
-            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels) : nil
+            let loaded = predictions == nil ? try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess, detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:))) : nil
             let merged = try predictions.flatMap { folder in
                 fileExists(folder + "/panoptic.json") ? try MergedPredictions(folder: folder) : nil
             }

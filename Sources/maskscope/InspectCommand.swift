@@ -13,34 +13,50 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A checkpoint folder, a cached hub repo id, or a detectron2 checkpoint (model_final_<hash>.pkl).", valueName: "folder|org/name|file.pkl"))
     var model: String
 
+    @Option(help: ArgumentHelp("Whose preprocessing to report (as --preprocess of predict).", valueName: "backend"))
+    var preprocess: PreprocessingBackend?
+
+    @Option(name: .customLong("detectron2-config"), help: ArgumentHelp("For a detectron2 checkpoint: its detectron2 config YAML (as predict's).", valueName: "file.yaml"))
+    var detectron2Config: String?
+
     @Flag(help: "List every parameter with its shape and dtype.")
     var tensors = false
 
     func run() throws {
         try reportingErrors {
             // Loading verifies every tensor (presence, shape, dtype, nothing unexpected) before returning.
-            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels)
+            let loaded = try Mask2FormerModel(model: model, labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess,
+                                              detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:)))
             let config = loaded.config
             var lines: [String] = []
             lines.append("model             \(loaded.location.name)")
             lines.append("folder            \(loaded.location.folder)")
             lines.append("weights           \(loaded.location.weightsPath) (\(loaded.weightsFormat))")
-            if let note = loaded.location.note { lines.append("snapshot          \(note)") }
+            lines.append("file format       \(loaded.weightsFormat)")
+            if let note = loaded.location.note {
+                lines.append("snapshot          \(note)")
+            } else if let snapshot = loaded.location.snapshot {
+                lines.append("snapshot          \(snapshot)")
+            }
             if let detectron2 = loaded.detectron2 {
                 lines.append("format            detectron2 checkpoint: no config files; architecture read from the tensor shapes")
                 lines.append("architecture      \(detectron2.backboneName), \(config.numQueries) queries, \(config.numLabels) classes, \(config.decoderLayers) predictions")
                 lines.append("dataset           \(detectron2.dataset.map { "\($0.name) (from the class count \(config.numLabels))" } ?? "unknown for \(config.numLabels) classes: labels are numbered")")
                 for assumption in detectron2.assumptions { lines.append("assumed           \(assumption)") }
+                if let file = detectron2.detectron2Config {
+                    let outputs = [("semantic", file.semanticOn), ("instance", file.instanceOn), ("panoptic", file.panopticOn)].filter(\.1).map(\.0)
+                    lines.append("detectron2 config \(file.files.joined(separator: " ← ")): DATASETS.TEST \(file.testDatasets), outputs \(outputs.joined(separator: ", ")), OBJECT_MASK_THRESHOLD \(file.objectMaskThreshold), OVERLAP_THRESHOLD \(file.overlapThreshold)")
+                }
             }
             lines.append("backbone          \(config.backbone.summary)")
             lines.append("pixel decoder     feature_size \(config.featureSize), \(config.encoderLayers) deformable layers (\(config.numAttentionHeads) heads, ffn \(config.encoderFeedforwardDim)), mask_feature_size \(config.maskFeatureSize)")
             lines.append("decoder           hidden_dim \(config.hiddenDim), \(config.transformerLayers) masked-attention layers, \(config.numQueries) queries, ffn \(config.dimFeedforward), \(config.preNorm ? "pre-norm" : "post-norm")")
             lines.append("labels            \(config.numLabels) (+ no object): \(config.labels.prefix(8).joined(separator: ", "))\(config.numLabels > 8 ? ", …" : "")")
             if let detectron2 = loaded.detectron2 {
-                lines.append("preprocessing     detectron2: \(detectron2.preprocessing.summary)")
-                lines.append("                  run as: \(describe(loaded.processorConfig)) (resize rounding and padding still transformers'; see README)")
+                lines.append("preprocessing     \(loaded.processorConfig.backend.rawValue): \(detectron2.preprocessing.summary)")
             } else {
-                lines.append("preprocessing     \(describe(loaded.processorConfig))")
+                lines.append("preprocessing     \(loaded.processorConfig.backend.rawValue): \(loaded.processorConfig.backend.summary)")
+                lines.append("                  \(describe(loaded.processorConfig))")
             }
             let dtypes = Dictionary(grouping: loaded.parameters, by: \.dtype).map { "\($0.key) \($0.value.count)" }.sorted()
             lines.append("parameters        \(loaded.parameterCount.formatted()) in \(loaded.parameters.count) tensors (\(dtypes.joined(separator: ", ")))")

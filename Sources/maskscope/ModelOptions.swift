@@ -1,8 +1,10 @@
-// The `--model` and `--memory-limit` options shared by every command that runs the network.
+// The `--model`, `--preprocess`, `--detectron2-config` and `--memory-limit` options shared by every command that runs the network.
 
 import ArgumentParser
 import Mask2Former
 import Segmentation
+
+extension PreprocessingBackend: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
@@ -11,6 +13,19 @@ struct ModelOptions: ParsableArguments {
             + "Default: $MASKSCOPE_MODEL, else the shapes-world model in Models/shapes-swin.",
         valueName: "folder|org/name"))
     var model: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Whose preprocessing to reproduce: \(PreprocessingBackend.allCases.map(\.rawValue).joined(separator: ", ")). "
+            + "Default: \(PreprocessingBackend.transformersDefault.rawValue) (transformers 5.x with torch and torchvision installed) "
+            + "for a transformers checkpoint, detectron2 for a detectron2 .pkl/.pth.",
+        valueName: "backend"))
+    var preprocess: PreprocessingBackend?
+
+    @Option(name: .customLong("detectron2-config"), help: ArgumentHelp(
+        "For a detectron2 checkpoint: its detectron2 config (e.g. Mask2Former's configs/…/maskformer2_R50_bs16_50ep.yaml; "
+            + "_BASE_ followed). Its INPUT.MIN/MAX_SIZE_TEST, MODEL.PIXEL_MEAN/STD and SIZE_DIVISIBILITY replace the dataset defaults.",
+        valueName: "file.yaml"))
+    var detectron2Config: String?
 
     @Option(name: .customLong("memory-limit"), help: ArgumentHelp(
         "The most memory a forward pass may need; a model whose largest input needs more is refused at load. "
@@ -33,7 +48,8 @@ struct ModelOptions: ParsableArguments {
     /// `--model`, else MASKSCOPE_MODEL, else the model shipped in Models/.
     func load() throws -> Mask2FormerModel {
         let loaded = try Mask2FormerModel(model: model ?? ShippedAssets.defaultModel(), memoryLimit: limit,
-                                          labelCatalog: DatasetCatalog.detectron2Labels)
+                                          labelCatalog: DatasetCatalog.detectron2Labels, preprocessing: preprocess,
+                                          detectron2Config: try detectron2Config.map(Detectron2ConfigFile.load(path:)))
         // Weights from a snapshot refs/main does not name (HF cache): say so, as transformers does not.
         if let note = loaded.location.note { printError("note: \(note)") }
         return loaded

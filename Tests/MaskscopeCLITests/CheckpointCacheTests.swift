@@ -32,6 +32,7 @@ struct CheckpointCacheTests {
         let inspect = try runMaskscope(["inspect", model], environment: environment)
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(inspect.stdout.contains("main0000/pytorch_model.bin (PyTorch zip (torch.save))"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("snapshot          main0000 (refs/main)"), "\(inspect.stdout)")
 
         // Without it, the refs/pr/3 snapshot's model.safetensors, with a note on stderr.
         try manager.removeItem(atPath: repo + "/snapshots/main0000/pytorch_model.bin")

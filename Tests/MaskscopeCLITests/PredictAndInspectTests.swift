@@ -23,7 +23,8 @@ struct PredictAndInspectTests {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let output = directory + "/logits.safetensors"
-        let result = try runMaskscope(["predict", image, "--model", model, "--save-logits", output])
+        // The reference is transformers 4.57's slow processor (the 5.x backends: PreprocessingBackendTests).
+        let result = try runMaskscope(["predict", image, "--model", model, "--save-logits", output, "--preprocess", "transformers4-pil"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         #expect(result.stdout.contains("120×90 → input 96×96"), "\(result.stdout)")
@@ -53,6 +54,10 @@ struct PredictAndInspectTests {
         #expect(result.stdout.contains("window 7"))
         #expect(result.stdout.contains("9 masked-attention layers, 12 queries"))
         #expect(result.stdout.contains("every tensor present"))
+        #expect(result.stdout.contains("file format       safetensors"), "\(result.stdout)")
+        #expect(result.stdout.contains("preprocessing     transformers5-torchvision: transformers 5.x"), "\(result.stdout)")
+        let older = try runMaskscope(["inspect", model, "--preprocess", "transformers4-pil"])
+        #expect(older.stdout.contains("preprocessing     transformers4-pil: transformers 4.57"), "\(older.stdout)")
     }
 
     @Test("inspect and predict on a detectron2 .pkl: format, architecture from the shapes, preprocessing at detectron2's size")
@@ -71,6 +76,19 @@ struct PredictAndInspectTests {
         let predicted = try runMaskscope(["predict", image, "--model", checkpoint])
         #expect(predicted.status == 0, "\(predicted.stderr)")
         #expect(predicted.stdout.contains("120×90 → input 1088×800"), "\(predicted.stdout)")
+
+        // --detectron2-config replaces the dataset defaults; a transformers backend is refused for a .pkl.
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let yaml = directory + "/tiny.yaml"
+        try "INPUT:\n  FORMAT: \"RGB\"\n  MIN_SIZE_TEST: 64\n  MAX_SIZE_TEST: 96\nMODEL:\n  MASK_FORMER:\n    NUM_OBJECT_QUERIES: 12\n    TEST:\n      PANOPTIC_ON: True\n"
+            .write(toFile: yaml, atomically: true, encoding: .utf8)
+        let configured = try runMaskscope(["inspect", checkpoint, "--detectron2-config", yaml])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(configured.stdout.contains("ResizeShortestEdge 64 (max 96), pad to a multiple of 32 (--detectron2-config \(yaml))"), "\(configured.stdout)")
+        #expect(configured.stdout.contains("outputs semantic, panoptic, OBJECT_MASK_THRESHOLD 0.8"), "\(configured.stdout)")
+        let refused = try runMaskscope(["predict", image, "--model", checkpoint, "--preprocess", "transformers5-torchvision"])
+        #expect(refused.status == 1 && refused.stderr.contains("a detectron2 checkpoint is preprocessed as detectron2 does"), "\(refused.stderr)")
     }
 
     @Test("bad inputs give one line on stderr and status 1; bad usage gives status 2")

@@ -26,6 +26,8 @@ public struct Detectron2Architecture: Sendable, Equatable {
     public var preprocessing: Detectron2Preprocessing
     /// Settings the shapes do not determine, taken from Mask2Former's configs.
     public var assumptions: [String]
+    /// The config given with `--detectron2-config`, if any (its thresholds and outputs, for `inspect`).
+    public var detectron2Config: Detectron2ConfigFile?
 
     /// `shapes`: detectron2 name → shape. `path` names the file in errors.
     public init(shapes: [String: [Int]], path: String, catalog: Detectron2LabelCatalog? = nil) throws {
@@ -155,5 +157,28 @@ public struct Detectron2Architecture: Sendable, Equatable {
             "downsample_in_first_stage": false, "downsample_in_bottleneck": false,
             "out_features": ["stage1", "stage2", "stage3", "stage4"],
         ], "ResNet-\(layers)")
+    }
+}
+
+extension Detectron2Architecture {
+    /// Takes the test-time settings of the checkpoint's detectron2 config (`--detectron2-config`) in
+    /// place of the dataset defaults, after checking it describes this checkpoint (queries, classes).
+    public mutating func apply(_ file: Detectron2ConfigFile, checkpoint: String) throws {
+        let name = file.files.first ?? "the detectron2 config"
+        if file.numObjectQueries != config.numQueries {
+            throw ModelError.unsupported(
+                file: name, detail: "MODEL.MASK_FORMER.NUM_OBJECT_QUERIES is \(file.numObjectQueries) but \(checkpoint) has \(config.numQueries) queries; is it this checkpoint's config?")
+        }
+        if let classes = file.numClasses, classes != config.numLabels {
+            throw ModelError.unsupported(
+                file: name, detail: "MODEL.SEM_SEG_HEAD.NUM_CLASSES is \(classes) but \(checkpoint) has \(config.numLabels) classes; is it this checkpoint's config?")
+        }
+        preprocessing.shortestEdge = file.minSizeTest
+        preprocessing.longestEdge = file.maxSizeTest
+        preprocessing.pixelMean = file.pixelMean
+        preprocessing.pixelStd = file.pixelStd
+        preprocessing.sizeDivisibility = file.sizeDivisibility
+        preprocessing.source = "--detectron2-config \(name)" + (file.files.count > 1 ? " (with _BASE_ \(file.files.dropFirst().joined(separator: ", ")))" : "")
+        detectron2Config = file
     }
 }

@@ -22,13 +22,16 @@ public struct ImageProcessorConfig: Sendable, Equatable {
     public var doNormalize: Bool
     public var imageMean: [Float]
     public var imageStd: [Float]
+    /// Which reference pipeline runs these settings (not in the file: `--preprocess`, or the checkpoint's kind).
+    public var backend: PreprocessingBackend = .transformersDefault
 
     public static let transformersDefault = ImageProcessorConfig(
         doResize: true, size: .shortestEdge(shortest: 800, longest: 1333), sizeDivisor: 32, doRescale: true,
         rescaleFactor: 1.0 / 255.0, doNormalize: true, imageMean: [0.485, 0.456, 0.406], imageStd: [0.229, 0.224, 0.225])
 
     public init(doResize: Bool, size: ResizeRule, sizeDivisor: Int, doRescale: Bool, rescaleFactor: Double,
-                doNormalize: Bool, imageMean: [Float], imageStd: [Float]) {
+                doNormalize: Bool, imageMean: [Float], imageStd: [Float], backend: PreprocessingBackend = .transformersDefault) {
+        self.backend = backend
         self.doResize = doResize; self.size = size; self.sizeDivisor = sizeDivisor; self.doRescale = doRescale
         self.rescaleFactor = rescaleFactor; self.doNormalize = doNormalize; self.imageMean = imageMean; self.imageStd = imageStd
     }

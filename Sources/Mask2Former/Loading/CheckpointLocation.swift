@@ -14,6 +14,8 @@ public struct CheckpointLocation: Sendable, Equatable {
     public var weightsPath: String
     /// Said to the user when the weights come from a snapshot other than `refs/main`'s.
     public var note: String?
+    /// For a hub repo id: the snapshot read and which ref named it, for `inspect`.
+    public var snapshot: String?
     /// A detectron2 checkpoint file given directly: no config files, the architecture comes from its shapes.
     public var isDetectron2 = false
 

@@ -43,15 +43,17 @@ struct HubCacheRepo {
     func location(name: String) -> CheckpointLocation? {
         let main = snapshot(ofRef: "main").flatMap { fileExists($0 + "/config.json") ? $0 : nil }
         guard let configFolder = main ?? snapshotsByDate.first(where: { fileExists($0 + "/config.json") }) else { return nil }
+        let configCommit = (configFolder as NSString).lastPathComponent
         if CheckpointLocation.weightsFile(in: configFolder) != nil {
-            return CheckpointLocation(name: name, folder: configFolder)
+            var location = CheckpointLocation(name: name, folder: configFolder)
+            location.snapshot = main != nil ? "\(configCommit) (refs/main)" : "\(configCommit) (the newest snapshot with a config.json: refs/main names none)"
+            return location
         }
         var candidates: [(String, String)] = otherRefs.compactMap { ref in snapshot(ofRef: ref).map { ($0, "refs/\(ref)") } }
         candidates += snapshotsByDate.map { ($0, "no ref names it") }
         for (snapshot, how) in candidates {
             guard let weights = CheckpointLocation.weightsFile(in: snapshot) else { continue }
             let commit = (snapshot as NSString).lastPathComponent
-            let configCommit = (configFolder as NSString).lastPathComponent
             let note = "weights from snapshot \(commit) (\(how)): \(main == nil ? "the" : "refs/main's") snapshot \(configCommit) holds none maskscope reads"
             return CheckpointLocation(name: name, folder: configFolder, weightsPath: weights, note: note)
         }

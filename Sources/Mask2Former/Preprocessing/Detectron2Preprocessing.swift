@@ -3,9 +3,10 @@
 // the official configs' base files), and the batch padded to a multiple of 32 (size_divisibility).
 
 public struct Detectron2Preprocessing: Sendable, Equatable {
-    public static let pixelMean: [Float] = [123.675, 116.28, 103.53]
-    public static let pixelStd: [Float] = [58.395, 57.12, 57.375]
-    public static let sizeDivisibility = 32
+    /// MODEL.PIXEL_MEAN / PIXEL_STD of Mask2Former's Base-*.yaml (RGB, 0–255) and SIZE_DIVISIBILITY.
+    public var pixelMean: [Float] = [123.675, 116.28, 103.53]
+    public var pixelStd: [Float] = [58.395, 57.12, 57.375]
+    public var sizeDivisibility = 32
 
     /// INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST of the base config of each dataset (configs/<dataset>/…/Base-*.yaml).
     static let testSizes: [String: (shortest: Int, longest: Int)] = [
@@ -29,19 +30,18 @@ public struct Detectron2Preprocessing: Sendable, Equatable {
         }
     }
 
-    /// What maskscope's image processor runs for it: the same normalisation (mean and std over 255 after
-    /// rescaling by 1/255) and shortest-edge resize. It differs from detectron2 in two ways, both still to
-    /// do: the output size is rounded as transformers rounds it, and the multiple of 32 is reached by
-    /// stretching (size_divisor) where detectron2 pads with zeros after normalising.
+    /// The settings ImageProcessor's detectron2 backend runs: ResizeShortestEdge(shortest, longest)
+    /// with `int(x + 0.5)`, Pillow bilinear, (x − mean) / std on 0–255 in f32 (no rescale), and zero
+    /// padding to a multiple of 32 after normalising (ImageList.from_tensors).
     public var processorConfig: ImageProcessorConfig {
         ImageProcessorConfig(
-            doResize: true, size: .shortestEdge(shortest: shortestEdge, longest: longestEdge), sizeDivisor: Self.sizeDivisibility,
-            doRescale: true, rescaleFactor: 1.0 / 255.0, doNormalize: true,
-            imageMean: Self.pixelMean.map { $0 / 255 }, imageStd: Self.pixelStd.map { $0 / 255 })
+            doResize: true, size: .shortestEdge(shortest: shortestEdge, longest: longestEdge), sizeDivisor: sizeDivisibility,
+            doRescale: false, rescaleFactor: 1, doNormalize: true,
+            imageMean: pixelMean, imageStd: pixelStd, backend: .detectron2)
     }
 
     /// One line for `inspect`.
     public var summary: String {
-        "pixel mean \(Self.pixelMean) / std \(Self.pixelStd) (RGB, 0–255), ResizeShortestEdge \(shortestEdge) (max \(longestEdge)), pad to a multiple of \(Self.sizeDivisibility) (\(source))"
+        "pixel mean \(pixelMean) / std \(pixelStd) (RGB, 0–255), ResizeShortestEdge \(shortestEdge) (max \(longestEdge)), pad to a multiple of \(sizeDivisibility) (\(source))"
     }
 }
