@@ -147,7 +147,10 @@ struct TmuxGraphicsEndToEndTests {
         let scene = fixturePath("reference/images/scene-200x150.png"), tiny = fixturePath("models/tiny-w7")
         let session = try TmuxSession(command: exploreCommand(environment: "TERM=xterm-256color COLORTERM=truecolor LC_ALL=C.UTF-8 MASKSCOPE_GRAPHICS=auto",
                                                               arguments: "'\(scene)' --model '\(tiny)'"))
-        let screen = try session.waitFor("the passthrough hint") { $0.contains("allow-passthrough on") }
+        // The picture's cells are written just after curses' update that shows the hint: wait for both.
+        let screen = try session.waitFor("the passthrough hint and a half-block picture", seconds: 90) {
+            $0.contains("allow-passthrough on") && ($0.contains("▀") || $0.contains("▄"))
+        }
         #expect(screen.contains("half-blocks: tmux passthrough is off"))
         #expect(screen.contains("▀") || screen.contains("▄"), "no half-block picture")
     }
