@@ -14,11 +14,13 @@ public struct ComposedFrame: Sendable {
     /// The part of the image the picture shows (zoom and pan), and the image's size.
     public var visible = PixelRectangle(x: 0, y: 0, width: 0, height: 0)
     public var imageSize = (width: 0, height: 0)
-    /// With a pixel protocol: the pane's picture at pixel resolution, to be placed over `imageRegion`,
-    /// whose cells the grid leaves blank. Nil when the picture is half-block cells in the grid.
-    public var picture: RGBImage?
-    /// The pixels the picture covers on screen; a sixel picture is enlarged to it while encoding.
-    public var pictureShown: PixelSize?
+    /// With a pixel protocol: the pictures at pixel resolution, the pane's first, each over cells the
+    /// grid leaves blank. Empty when the pictures are half-block cells in the grid.
+    public var pictures: [PlacedPicture] = []
+    /// The pane's picture (placed over `imageRegion`), nil when it is half-block cells.
+    public var picture: RGBImage? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.image }
+    /// The pixels the pane's picture covers on screen; a sixel picture is enlarged to it while encoding.
+    public var pictureShown: PixelSize? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.shown }
 
     /// The image pixel under the centre of a cell, or nil outside the picture.
     public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
@@ -57,7 +59,9 @@ public struct FrameComposer: Sendable {
     /// The largest picture the terminal draws (sixel, XTSMGRAPHICS).
     public var maximumPicture: PixelSize?
     /// The last picture, so composing the same state again does no pixel work.
-    public let pictureCache = PictureCache()
+    public let pictureCache = PictureCache<RGBImage>()
+    /// The filmstrip's thumbnails at pixel resolution, likewise.
+    public let filmstripCache = PictureCache<[RGBImage]>()
     public static let minimumColumns = 60, minimumRows = 16
 
     public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false, graphics: GraphicsSetup = .halfBlocks) {
@@ -144,11 +148,15 @@ public struct FrameComposer: Sendable {
                        bold: selected, reverse: selected && monochrome)
         }
 
-        // The filmstrip and decoder-layer line of the queries view.
+        // The filmstrip and decoder-layer line of the queries view; its thumbnails take the photo's path.
+        var filmstrip: [PlacedPicture] = []
         if state.view == .queries, state.selection < document.queries.count {
-            LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
-                                into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
-                                highlight: ui("selection"), dim: ui("dim"))
+            let pixels = pixelPicture == nil ? nil : pixelCell
+            filmstrip = LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
+                                            into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
+                                            highlight: ui("selection"), dim: ui("dim"), pixelCell: pixels) { width, height, make in
+                pixels == nil ? make() : filmstripCache.picture(state: state, document: document.name, width: width, height: height, render: make)
+            }
             grid.write(pad(layerDescription(document: document, state: state), paneColumns), column: 0, row: rows - 2, foreground: ui("accent"))
         }
         if state.view == .layers {
@@ -183,9 +191,15 @@ public struct FrameComposer: Sendable {
             drawBox(&grid, title: table == .perClass ? "per class (c)" : "semantic confusion (x)", lines: lines)
         }
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
+        var pictures: [PlacedPicture] = []
+        if let pixelPicture, let pictureShown {
+            pictures.append(PlacedPicture(image: pixelPicture, column: region.column, row: region.row, columns: region.columns,
+                                          rows: region.rows, shown: pictureShown))
+            pictures += filmstrip
+        }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
-                             imageSize: (document.image.width, document.image.height), picture: pixelPicture, pictureShown: pictureShown)
+                             imageSize: (document.image.width, document.image.height), pictures: pictures)
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"

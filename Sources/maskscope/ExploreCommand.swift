@@ -55,13 +55,17 @@ struct ExploreCommand: ParsableCommand {
         guard request != .halfblocks else { return .halfBlocks }
         let insideTmux = !(environment["TMUX"] ?? "").isEmpty
         let passthrough = insideTmux && TerminalProbe.tmuxAllowsPassthrough()
+        // Without passthrough, a tmux new enough to draw sixel itself is asked (its own DA1 says whether it can).
+        let tmuxSixel = insideTmux && !passthrough && (request == .auto || request == .sixel)
+            && TerminalProbe.tmuxVersion().map(GraphicsSelection.tmuxMayDrawSixel) == true
         let kernelCell = TerminalProbe.kernelCellSize()
         var replies: TerminalReplies?
-        if (!insideTmux || passthrough) && GraphicsSelection.needsProbe(request: request, environment: environment, kernelCell: kernelCell) {
+        if (!insideTmux || passthrough || tmuxSixel)
+            && (tmuxSixel || GraphicsSelection.needsProbe(request: request, environment: environment, kernelCell: kernelCell)) {
             replies = TerminalProbe.ask(throughTmux: passthrough)
         }
         return GraphicsSelection.decide(request: request, environment: environment, insideTmux: insideTmux,
-                                        passthrough: passthrough, kernelCell: kernelCell, replies: replies)
+                                        passthrough: passthrough, tmuxSixel: tmuxSixel, kernelCell: kernelCell, replies: replies)
     }
 
     func run() throws {
