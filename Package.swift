@@ -79,6 +79,7 @@ let package = Package(
         // The terminal probe's I/O against scripted terminals on a pseudo-terminal.
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "Explorer"]),
         // Runs the built executable and checks what a person sees: output, files, exit status.
-        .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore", "Imaging", "Segmentation"]),
+        .testTarget(name: "MaskscopeCLITests", dependencies: ["maskscope", "TestSupport", "Safetensors", "TensorCore", "Imaging", "Segmentation",
+                                                         "Explorer", "Mask2Former", "Themes"]),
     ]
 )

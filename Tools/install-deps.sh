@@ -3,9 +3,11 @@
 #   libopenblas-dev    BLAS for every GEMM-shaped op        libpng-dev         PNG read/write
 #   libturbojpeg0-dev  JPEG decoding (TurboJPEG API)        libncursesw5-dev   the explorer's terminal
 #   pkg-config         lets SwiftPM find the libraries      tmux               end-to-end explorer tests
+#   xvfb, xterm        the sixel end-to-end test: xterm -ti vt340 on a virtual X display
+#   x11-apps, x11-utils  xwd (its screenshot) and xwininfo (where its window is)
 set -euo pipefail
 
-packages=(libopenblas-dev libpng-dev libturbojpeg0-dev libncursesw5-dev pkg-config tmux)
+packages=(libopenblas-dev libpng-dev libturbojpeg0-dev libncursesw5-dev pkg-config tmux xvfb xterm x11-apps x11-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -11,7 +11,7 @@ import Imaging
 import Glibc
 #endif
 
-public final class CursesTerminal {
+public final class CursesTerminal: Terminal {
     public let capability: ColorCapability
     public let utf8: Bool
     /// No colours (vt100, xterm-mono, too few colour pairs): every cell goes through ncurses with
@@ -24,8 +24,10 @@ public final class CursesTerminal {
     private var encoder: CellEncoder
     /// A pixel protocol draws the picture (GraphicsSetup); half-blocks otherwise.
     public private(set) var graphics: GraphicsSetup
-    private var previousPicture: RGBImage?
+    private var previousPictures: [PlacedPicture] = []
     private var pictureOnScreen = false
+    /// Encodes pictures off the UI thread and writes them between curses updates.
+    private var pictureWriter: PictureWriter
 
     /// Starts curses on the terminal named by TERM; call `restore()` (also done on signals) before
     /// exiting. Throws, with the terminal untouched, where curses cannot run there.
@@ -76,6 +78,10 @@ public final class CursesTerminal {
         capability = ColorCapability.detect(environment: environment, terminfoColors: monochrome ? 8 : Int(mw_colors()))
         encoder = CellEncoder(capability: capability, utf8: utf8)
         if monochrome { self.graphics = .halfBlocks }
+        // A failed write to the terminal leaves nothing to report to: the next full repaint redraws it.
+        pictureWriter = PictureWriter(setup: self.graphics) { bytes in
+            try? bytes.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
+        }
     }
 
     /// After a resize: the font may have changed with the window, so the cell size is read again
@@ -93,18 +99,23 @@ public final class CursesTerminal {
         clearok(mw_stdscr(), true)
     }
 
-    /// Writes the cells of `frame` that changed since the last one.
+    /// Writes the cells of `frame` that changed since the last one; its pictures follow when they
+    /// changed or curses may have drawn over them (sixel and iTerm2 pictures are plain pixels on the
+    /// screen that any text output replaces), without waiting for a new one to be encoded.
     public func present(_ frame: ComposedFrame) {
         let grid = frame.grid
-        let picture = graphics.pixelCell == nil || monochrome ? nil : frame.picture
-        // Leaving pixel mode (the help box covers the picture) or moving the picture: the old one goes.
-        if pictureOnScreen && (picture == nil || previousRegion != frame.imageRegion) { removePicture() }
+        let pictures = graphics.pixelCell == nil || monochrome ? [] : frame.pictures
+        // Leaving pixel mode (the help box covers the picture) or moving a picture: the old ones go.
+        let moved = pictures.count != previousPictures.count || zip(pictures, previousPictures).contains { new, old in
+            (new.column, new.row, new.columns, new.rows, new.imageID) != (old.column, old.row, old.columns, old.rows, old.imageID)
+        }
+        if pictureOnScreen && (pictures.isEmpty || moved || previousRegion != frame.imageRegion) { removePicture() }
         // Monochrome: the composer drew the picture as characters, so ncurses owns every cell; with a
         // pixel protocol the picture's cells are blanks that ncurses owns and the picture goes over them.
-        let region = monochrome || picture != nil ? (column: 0, row: 0, columns: 0, rows: 0) : frame.imageRegion
+        let region = monochrome || !pictures.isEmpty ? (column: 0, row: 0, columns: 0, rows: 0) : frame.imageRegion
         // ncurses never knew about the old picture cells: when the region moves, repaint everything.
         // Switching between pixels and half-blocks too: ncurses never knew what the other one drew.
-        if previousRegion != frame.imageRegion || (picture != nil) != (previousPicture != nil) { invalidate() }
+        if previousRegion != frame.imageRegion || pictures.isEmpty != previousPictures.isEmpty { invalidate() }
         let fullRepaint = previous == nil
         let changed = grid.changedPositions(since: previous)
         func inRegion(_ c: Int, _ r: Int) -> Bool {
@@ -127,51 +138,33 @@ public final class CursesTerminal {
             _ = mw_put_cell(mw_stdscr(), Int32(row), Int32(column), wchar_t(scalar),
                             monochrome ? 0 : pair(cell.foreground, cell.background), attributes)
         }
-        _ = wnoutrefresh(mw_stdscr())
-        _ = doupdate()
-        writeRegion(grid, cells: regionCells)
-        if let picture {
-            // Sent again only when it changed or curses may have drawn over it (sixel and iTerm2
-            // pictures are plain pixels on the screen that any text output replaces).
-            let r = frame.imageRegion
-            let overdrawn = changed.contains { $0.column >= r.column && $0.column < r.column + r.columns && $0.row >= r.row && $0.row < r.row + r.rows }
-            if fullRepaint || overdrawn || !pictureOnScreen || picture != previousPicture {
-                writePicture(picture, shown: frame.pictureShown, region: r)
+        pictureWriter.withOutputLock {
+            _ = wnoutrefresh(mw_stdscr())
+            _ = doupdate()
+            writeRegion(grid, cells: regionCells)
+        }
+        if !pictures.isEmpty {
+            let overdrawn = changed.contains { cell in pictures.contains { $0.covers(column: cell.column, row: cell.row) } }
+            if fullRepaint || overdrawn || !pictureOnScreen || !PlacedPicture.same(pictures, previousPictures) {
+                pictureWriter.show(pictures)
+                pictureOnScreen = true
             }
         }
-        previousPicture = picture
+        previousPictures = pictures
         previous = grid
         previousRegion = frame.imageRegion
     }
 
-    /// The picture in the terminal's pixel protocol at the region's top-left cell, cursor and SGR kept.
-    func writePicture(_ picture: RGBImage, shown: PixelSize?, region: (column: Int, row: Int, columns: Int, rows: Int)) {
-        var sequence: [UInt8]
-        switch graphics.protocolInUse {
-        case .kitty: sequence = KittyGraphics.place(picture, columns: region.columns, rows: region.rows)
-        case .sixel:
-            sequence = SixelEncoder.encode(picture, registers: graphics.colorRegisters ?? 256,
-                                           width: shown?.width ?? picture.width, height: shown?.height ?? picture.height)
-        case .iterm2:
-            guard let image = try? ITerm2Image.place(picture, columns: region.columns, rows: region.rows) else { return }
-            sequence = image
-        case .halfblocks: return
-        }
-        if graphics.tmuxPassthrough { sequence = tmuxPassthrough(sequence) }
-        var out = Array("\u{1B}7\u{1B}[\(region.row + 1);\(region.column + 1)H".utf8)
-        out += sequence
-        out += Array("\u{1B}8".utf8)
-        try? out.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
-        pictureOnScreen = true
-    }
-
-    /// Takes the picture off the screen: kitty deletes its image; sixel and iTerm2 pixels are gone once
-    /// curses repaints the cells (the caller invalidates).
+    /// Takes the pictures off the screen: kitty deletes its images; sixel and iTerm2 pixels are gone
+    /// once curses repaints the cells (the caller invalidates). One still being encoded is not drawn.
     func removePicture() {
+        pictureWriter.cancel()
         if graphics.protocolInUse == .kitty {
-            var sequence = KittyGraphics.delete()
-            if graphics.tmuxPassthrough { sequence = tmuxPassthrough(sequence) }
-            try? sequence.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") }
+            var sequence: [UInt8] = []
+            for id in Set(previousPictures.map(\.imageID)).sorted() {
+                sequence += graphics.tmuxPassthrough ? tmuxPassthrough(KittyGraphics.delete(imageID: id)) : KittyGraphics.delete(imageID: id)
+            }
+            pictureWriter.withOutputLock { try? sequence.withUnsafeBytes { try writeAll(fd: 1, $0, path: "terminal") } }
         }
         pictureOnScreen = false
         invalidate()
@@ -259,7 +252,9 @@ public final class CursesTerminal {
 
     /// Ctrl-Z: give the terminal back, stop, and repaint everything when resumed.
     public func suspend() {
-        _ = endwin()
+        // A picture finishing its encoding must not land on the shell's screen.
+        pictureWriter.cancel()
+        pictureWriter.withOutputLock { _ = endwin() }
         kill(getpid(), SIGSTOP)
         _ = refresh()
         invalidate()
@@ -290,11 +285,4 @@ public enum CursesTerminalError: Error, CustomStringConvertible {
             return "cannot set up the terminal on stdin/stdout; run the explorer in a terminal or use `maskscope segment`"
         }
     }
-}
-
-public enum TerminalInput: Equatable {
-    case key(ExplorerKey)
-    case click(column: Int, row: Int)
-    case wheel(up: Bool, column: Int, row: Int)
-    case resize, interrupt, suspend, redraw
 }

@@ -1,6 +1,7 @@
 // Asks the terminal what it can draw, before curses starts: GraphicsProbe's questions written to the
 // tty in raw mode, answers read until DA1's reply (the sentinel) or 150 ms, whichever comes first.
-// Also the cell size in pixels the kernel knows (TIOCGWINSZ) and whether tmux passes sequences on.
+// Also the cell size in pixels the kernel knows (TIOCGWINSZ), whether tmux passes sequences on, and
+// tmux's version (3.4 and later may draw sixel themselves).
 
 import Explorer
 import Foundation
@@ -72,10 +73,15 @@ public enum TerminalProbe {
         return effective == "on" || effective == "all"
     }
 
-    static func tmuxOption(_ arguments: [String]) -> String? {
+    /// `tmux -V`: "tmux 3.3a"; nil when tmux cannot be run.
+    public static func tmuxVersion() -> String? { tmux(["-V"]) }
+
+    static func tmuxOption(_ arguments: [String]) -> String? { tmux(["show-options"] + arguments) }
+
+    static func tmux(_ arguments: [String]) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "show-options"] + arguments
+        process.arguments = ["tmux"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -71,10 +71,13 @@ public struct ErrorAttribution: Sendable {
     public var predictions: [AttributedSegment] = []
     public var truths: [AttributedSegment] = []
     public let scores: PanopticImageScores
+    /// The query masks counted against the ground truth, for attributing again with the same masks.
+    public let overlaps: QueryOverlaps
 
-    /// `segmentQueries`: the queries of each predicted segment id, first = the one that formed it.
+    /// `segmentQueries`: the queries of each predicted segment id, first = the one that formed it;
+    /// `overlaps`: counted before for these queries' masks (the explorer's threshold steps), or nil.
     public init(_ matching: PanopticMatching, groundTruth: [Int32], categories: [PanopticCategory],
-                segmentQueries: [Int: [Int]] = [:], queries: [QueryEvidence] = []) {
+                segmentQueries: [Int: [Int]] = [:], queries: [QueryEvidence] = [], overlaps: QueryOverlaps? = nil) {
         scores = PanopticImageScores(matching, categories: categories)
         let matchOfTruth = Dictionary(matching.matches.map { ($0.truth, $0) }, uniquingKeysWith: { a, _ in a })
         let matchOfPrediction = Dictionary(matching.matches.map { ($0.prediction, $0) }, uniquingKeysWith: { a, _ in a })
@@ -105,14 +108,11 @@ public struct ErrorAttribution: Sendable {
             predictions.append(entry)
         }
 
-        // Query mask ∩ ground-truth segment, counted once per query.
-        let truthArea = groundTruth.reduce(into: [Int32: Int]()) { $0[$1, default: 0] += 1 }
-        let overlaps: [[Int32: Int]] = queries.map { evidence in
-            var counts: [Int32: Int] = [:]
-            for (i, bit) in evidence.mask.bits.enumerated() where bit != 0 && i < groundTruth.count { counts[groundTruth[i], default: 0] += 1 }
-            return counts
-        }
-        let maskArea = queries.map { $0.mask.bits.reduce(0) { $0 + Int($1 != 0 ? 1 : 0) } }
+        // Query mask ∩ ground-truth segment, counted once per query (or as the caller counted them).
+        let counted = overlaps.flatMap { $0.truthIDs == truthIDs && $0.overlaps.count == queries.count ? $0 : nil }
+            ?? QueryOverlaps(groundTruth: groundTruth, truthIDs: truthIDs, masks: queries.map(\.mask))
+        self.overlaps = counted
+        let (slotOfID, truthArea, overlaps, maskArea) = (counted.slotOfID, counted.truthArea, counted.overlaps, counted.maskArea)
         let segmentOfQuery = Dictionary(segmentQueries.flatMap { id, qs in qs.map { ($0, id) } }, uniquingKeysWith: { a, _ in a })
 
         for id in truthIDs {
@@ -128,9 +128,10 @@ public struct ErrorAttribution: Sendable {
                     entry.iou = matching.iou(truth: id, prediction: prediction); entry.query = segmentQueries[prediction]?.first
                 }
                 // Queries whose own mask covers it (IoU > 0.5): its category first, then by IoU.
-                let area = truthArea[Int32(id)] ?? 0
+                let slot = slotOfID[Int32(id)] ?? 0
+                let area = slot > 0 ? truthArea[slot] : 0
                 let covering = queries.indices.compactMap { k -> (Int, Double)? in
-                    let shared = overlaps[k][Int32(id)] ?? 0
+                    let shared = slot > 0 ? overlaps[k][slot] : 0
                     let union = area + maskArea[k] - shared
                     let iou = union > 0 ? Double(shared) / Double(union) : 0
                     return iou > 0.5 ? (k, iou) : nil
@@ -164,5 +165,60 @@ public struct ErrorAttribution: Sendable {
             }
             truths.append(entry)
         }
+    }
+}
+
+/// Each query mask ∩ each ground-truth segment, in pixels. The ids are made dense first (slot 0: any
+/// id not annotated), so the count per pixel is an array increment, not a hash lookup.
+public struct QueryOverlaps: Sendable {
+    let truthIDs: [Int]
+    let slotOfID: [Int32: Int]
+    /// Pixels per slot.
+    let truthArea: [Int]
+    /// [query][slot].
+    let overlaps: [[Int]]
+    let maskArea: [Int]
+
+    public init(groundTruth: [Int32], truthIDs: [Int], masks: [BinaryMask]) {
+        let slotOfID = Dictionary(truthIDs.enumerated().map { (Int32($0.element), $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
+        var slotOfValue: [Int32: Int] = [:]
+        let slots = groundTruth.map { value -> Int32 in
+            if let known = slotOfValue[value] { return Int32(known) }
+            let slot = slotOfID[value] ?? 0
+            slotOfValue[value] = slot
+            return Int32(slot)
+        }
+        var truthArea = [Int](repeating: 0, count: truthIDs.count + 1)
+        for slot in slots { truthArea[Int(slot)] += 1 }
+        var maskArea = [Int](repeating: 0, count: masks.count)
+        let overlaps = masks.enumerated().map { k, mask -> [Int] in
+            var counts = [Int](repeating: 0, count: truthIDs.count + 1)
+            let n = min(mask.bits.count, slots.count)
+            var area = 0
+            mask.bits.withUnsafeBufferPointer { bits in
+                slots.withUnsafeBufferPointer { slot in
+                    counts.withUnsafeMutableBufferPointer { count in
+                        // A query's mask is mostly empty: eight pixels are skipped at a time where all are.
+                        guard let words = bits.baseAddress.map(UnsafeRawPointer.init) else { return }
+                        var i = 0
+                        while i < n {
+                            if i + 8 <= n && words.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 { i += 8; continue }
+                            // Branch-free: a noisy mask's bits would mispredict every other pixel.
+                            let bit = bits[i] != 0 ? 1 : 0
+                            count[Int(slot[i])] &+= bit; area &+= bit
+                            i += 1
+                        }
+                    }
+                }
+            }
+            for i in n..<mask.bits.count where mask.bits[i] != 0 { area += 1 }
+            maskArea[k] = area
+            return counts
+        }
+        self.truthIDs = truthIDs
+        self.slotOfID = slotOfID
+        self.truthArea = truthArea
+        self.overlaps = overlaps
+        self.maskArea = maskArea
     }
 }

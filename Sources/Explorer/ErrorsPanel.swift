@@ -79,6 +79,13 @@ enum ErrorsPanel {
 }
 
 extension ExplorerDocument {
-    /// What Enter does in this state beyond the reducer's own handling (the errors view's jump), if anything.
-    public func enterEvent(state: ExplorerState) -> ExplorerEvent? { ErrorsPanel.jump(state: state, document: self) }
+    /// What Enter does in this state beyond the details box: the errors view's and the layer grid's
+    /// jumps to a query, if there is one.
+    public func enterEvent(state: ExplorerState) -> ExplorerEvent? {
+        switch state.view {
+        case .errors: return ErrorsPanel.jump(state: state, document: self)
+        case .layers: return LayerGrid.jump(state: state, document: self)
+        default: return nil
+        }
+    }
 }

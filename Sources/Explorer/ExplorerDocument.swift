@@ -23,18 +23,25 @@ public struct ExplorerDocument: Sendable {
     public let predictions: Predictions
     /// Each layer's per-query readouts (class probabilities, best class, mask area), index = layer.
     public let readouts: [QueryReadouts]
-    public let panoptic: PanopticResult
+    /// The thresholds the results below were made with (the explorer's t/T, m/M, o/O change them).
+    public internal(set) var options = PostProcessingOptions()
+    public internal(set) var panoptic: PanopticResult
     public let semantic: LabelMap
-    public let instances: [InstancePrediction]
+    public internal(set) var instances: [InstancePrediction]
     /// The instances painted into one map (index per pixel, −1 none), for the instance view.
-    public let instanceMap: LabelMap
+    public internal(set) var instanceMap: LabelMap
     /// Semantic classes present, largest first, with their pixel counts.
     public let semanticClasses: [(label: Int, pixels: Int)]
+    /// The instances at the lowest score threshold used so far: a higher threshold only filters them
+    /// (the threshold is the instance post-processor's last test), so only a lower one computes masks.
+    var instancesAtLowest: (threshold: Double, instances: [InstancePrediction])?
     /// All queries, best score first.
-    public let queries: [QueryRow]
+    public internal(set) var queries: [QueryRow]
     /// Errors against the ground truth (views 6 and 7); nil when the explorer has none, a problem when
     /// this image has no usable annotation.
     public var groundTruth: Result<ImageErrors, GroundTruthProblem>? = nil
+    /// What the errors were computed against, so new thresholds can compute them again.
+    var groundTruthSource: (truth: PanopticGroundTruth, imagePath: String)?
 
     /// Runs the model on `image` and post-processes at the image's resolution. Throws, before any
     /// work, when the forward pass on this image would pass the memory limit (as predict, segment and
@@ -76,17 +83,48 @@ public struct ExplorerDocument: Sendable {
         let rows = (0..<finalReadouts.queryCount).map { q in
             QueryRow(query: q, label: panoptic.queryLabels[q], score: panoptic.queryScores[q],
                      area: finalReadouts.maskArea[q], fate: panoptic.queryFates[q])
-        }
+        }.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) }
         let semantic = semanticSegmentation(final, readouts: finalReadouts, size: size, options: options)
         let instances = instanceSegmentation(final, readouts: finalReadouts, size: size, options: options)
         let classes = semantic.histogram().map { (label: Int($0.key), pixels: $0.value) }
             .sorted { $0.pixels > $1.pixels || ($0.pixels == $1.pixels && $0.label < $1.label) }
         return ExplorerDocument(
-            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, readouts: readouts, panoptic: panoptic,
+            name: name, image: image, labels: model.config.labels, stuff: stuff, predictions: predictions, readouts: readouts, options: options, panoptic: panoptic,
             semantic: semantic, instances: instances,
             instanceMap: instanceLabelMap(instances, width: image.width, height: image.height),
             semanticClasses: classes,
-            queries: rows.sorted { $0.score > $1.score || ($0.score == $1.score && $0.query < $1.query) })
+            queries: rows)
+    }
+
+    /// The same predictions post-processed with other thresholds: panoptic and instance results, the
+    /// queries' fates and the errors are made again from the cached logits; the model does not run.
+    /// (Semantic segmentation has no threshold: it is kept.)
+    /// `reference`: the final prediction's `referenceLogits`, kept by the caller across steps.
+    public func reprocessed(options new: PostProcessingOptions, reference: Tensor? = nil) -> ExplorerDocument {
+        guard new != options else { return self }
+        var d = self
+        d.options = new
+        let size = OutputSize(height: image.height, width: image.width)
+        let final = predictions.final, finalReadouts = readouts.last
+        d.panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: new, reference: reference)
+        // The masks' areas do not depend on a threshold: only the fates change.
+        let fates = d.panoptic.queryFates
+        d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }
+        if new.threshold != options.threshold {
+            let lowest = instancesAtLowest ?? (options.threshold, instances)
+            if new.threshold >= lowest.threshold {
+                d.instances = lowest.instances.filter { Double($0.score) >= new.threshold }
+                d.instancesAtLowest = lowest
+            } else {
+                d.instances = instanceSegmentation(final, readouts: finalReadouts, size: size, options: new, reference: reference)
+                d.instancesAtLowest = (new.threshold, d.instances)
+            }
+            d.instanceMap = instanceLabelMap(d.instances, width: image.width, height: image.height)
+        }
+        if let source = groundTruthSource {
+            d = d.attaching(source.truth, imagePath: source.imagePath, maskThreshold: new.maskThreshold, reusing: errors)
+        }
+        return d
     }
 
     public func labelName(_ label: Int) -> String {

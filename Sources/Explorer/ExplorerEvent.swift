@@ -1,6 +1,7 @@
-// Input the explorer reacts to, decoded from the terminal by the backend.
+// Input the explorer reacts to: keys (looked up in KeyBindings), and what the loop learned from the
+// terminal or the worker, already in the image's terms.
 
-public enum ExplorerKey: Sendable, Equatable {
+public enum ExplorerKey: Sendable, Hashable {
     case character(Character)
     case up, down, left, right, pageUp, pageDown, home, end, enter, escape, tab
 }
@@ -13,8 +14,12 @@ public enum ExplorerEvent: Sendable, Equatable {
     case resultsLoaded(layerCount: Int)
     /// A click on the row of the list (the composer maps pane clicks to the segment underneath).
     case select(row: Int)
-    /// Open the queries view on this row (Enter on an error with a responsible query).
-    case showQuery(row: Int)
+    /// A click on the picture at image pixel (x, y): selects the segment or query there.
+    case click(x: Int, y: Int)
+    /// Open the queries view on this row (Enter on an error with a responsible query), at `layer` (nil: final).
+    case showQuery(row: Int, layer: Int? = nil)
     /// Mouse wheel over the image: zoom by `factor` around the image point at fractions (x, y).
     case zoom(factor: Double, x: Double, y: Double)
+    /// PQ of each image evaluated so far (the worst-first order of n/p).
+    case imageScores([Int: Double])
 }

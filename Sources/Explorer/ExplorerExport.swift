@@ -1,7 +1,9 @@
 // `e`: the current view at the image's original resolution as a PNG, named after the image, view
-// and layer, never overwriting (a number is added), written atomically.
+// and layer, never overwriting (a number is added), written atomically; beside it a JSON sidecar
+// with the thresholds the results were post-processed with (the explorer changes them live).
 
 import FileIO
+import Foundation
 import Imaging
 import Segmentation
 import Themes
@@ -10,9 +12,10 @@ public enum ExplorerExport {
     /// Writes the PNG (and, in the queries view, the filmstrip PNG) into `directory`; returns the paths.
     public static func export(document: ExplorerDocument, state: ExplorerState, theme: Theme, directory: String) throws -> [String] {
         var name = document.name + "." + state.view.title
-        var paths = [try write(fullResolution(document: document, state: state, theme: theme), directory: directory,
-                               name: state.view == .queries && state.selection < document.queries.count
-                                   ? name + ".q\(document.queries[state.selection].query).layer\(state.shownLayer)" : name)]
+        let picture = try write(fullResolution(document: document, state: state, theme: theme), directory: directory,
+                                name: state.view == .queries && state.selection < document.queries.count
+                                    ? name + ".q\(document.queries[state.selection].query).layer\(state.shownLayer)" : name)
+        var paths = [picture, try writeSidecar(document: document, state: state, picture: picture)]
         if state.view == .queries, state.selection < document.queries.count {
             // Every layer side by side, 8 pixels apart: how the query's mask forms.
             let frames = (0..<state.layerCount).map { layer -> RGBImage in
@@ -34,6 +37,23 @@ public enum ExplorerExport {
             paths.append(try write(try RGBImage(width: width, height: height, pixels: pixels), directory: directory, name: name))
         }
         return paths
+    }
+
+    /// `<picture>.json`: what the PNG shows and the thresholds behind it.
+    static func writeSidecar(document: ExplorerDocument, state: ExplorerState, picture: String) throws -> String {
+        let path = String(picture.dropLast(".png".count)) + ".json"
+        var fields: [String: Any] = [
+            "image": document.name, "view": state.view.title,
+            "threshold": document.options.threshold, "mask_threshold": document.options.maskThreshold,
+            "overlap_threshold": document.options.overlapThreshold, "mask_resize": document.options.maskResize.rawValue,
+        ]
+        if state.view == .queries, state.selection < document.queries.count {
+            fields["query"] = document.queries[state.selection].query
+            fields["layer"] = state.shownLayer
+        }
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted])
+        try AtomicFile.write(Array(data) + [10], to: path, overwrite: .refuse)
+        return path
     }
 
     /// The pane's renderer at the image's resolution (one pixel per image pixel).
@@ -68,7 +88,7 @@ extension ExplorerDocument {
         case .panoptic: return panoptic.segments.count
         case .semantic: return semanticClasses.count
         case .instance: return instances.count
-        case .queries: return queries.count
+        case .queries, .layers: return queries.count
         case .truth: return errors?.truthSegments.count ?? 0
         case .errors: return errors?.rows.count ?? 0
         }
@@ -106,7 +126,7 @@ extension ExplorerDocument {
             guard let errors else { return nil }
             let row = errors.missedRows.values[i] >= 0 ? errors.missedRows.values[i] : errors.predictionRows.values[i]
             return row >= 0 ? Int(row) : nil
-        case .image:
+        case .image, .layers:
             return nil
         }
     }

@@ -1,9 +1,11 @@
 // The explorer's view state: a plain value that the reducer changes and the composer draws.
 // Nothing here touches a terminal, so unit tests drive it directly.
 
+import Segmentation
+
 /// What the image pane shows.
 public enum ExplorerView: String, Sendable, CaseIterable {
-    case image, panoptic, semantic, instance, queries, truth, errors
+    case image, panoptic, semantic, instance, queries, truth, errors, layers
 
     /// Status-line name.
     public var title: String {
@@ -15,8 +17,14 @@ public enum ExplorerView: String, Sendable, CaseIterable {
         case .queries: return "queries"
         case .truth: return "ground truth"
         case .errors: return "errors"
+        case .layers: return "layers"
         }
     }
+}
+
+/// A table over the images evaluated so far, drawn over the picture.
+public enum ExplorerTable: Sendable, Equatable {
+    case perClass, confusion
 }
 
 public struct ExplorerState: Sendable, Equatable {
@@ -42,9 +50,29 @@ public struct ExplorerState: Sendable, Equatable {
     public var imageIndex = 0
     public var imageCount = 1
     public var quitRequested = false
+    /// The thresholds the results are post-processed with (t/T, m/M, o/O change them live).
+    public var options = PostProcessingOptions()
+    /// Column of the layer grid (view 8): the decoder prediction 0 … layerCount − 1.
+    public var gridLayer = 9
+    public var table: ExplorerTable?
+    /// n/p walk the images worst PQ first (among those evaluated) instead of in file order.
+    public var worstFirst = false
+    /// PQ of each image evaluated so far, by image index.
+    public var imageScores: [Int: Double] = [:]
+    /// `e` was pressed: the loop writes the export and clears this.
+    public var exportRequested = false
 
     public init() {}
 
     /// The prediction index the pane shows for the selected query.
     public var shownLayer: Int { layer ?? (layerCount - 1) }
+
+    /// The images in the order n/p walk them: file order, or the evaluated ones worst PQ first and
+    /// the others after them in file order.
+    public var imageOrder: [Int] {
+        let all = Array(0..<imageCount)
+        guard worstFirst else { return all }
+        let scored = all.filter { imageScores[$0] != nil }.sorted { (imageScores[$0]!, $0) < (imageScores[$1]!, $1) }
+        return scored + all.filter { imageScores[$0] == nil }
+    }
 }

@@ -14,11 +14,13 @@ public struct ComposedFrame: Sendable {
     /// The part of the image the picture shows (zoom and pan), and the image's size.
     public var visible = PixelRectangle(x: 0, y: 0, width: 0, height: 0)
     public var imageSize = (width: 0, height: 0)
-    /// With a pixel protocol: the pane's picture at pixel resolution, to be placed over `imageRegion`,
-    /// whose cells the grid leaves blank. Nil when the picture is half-block cells in the grid.
-    public var picture: RGBImage?
-    /// The pixels the picture covers on screen; a sixel picture is enlarged to it while encoding.
-    public var pictureShown: PixelSize?
+    /// With a pixel protocol: the pictures at pixel resolution, the pane's first, each over cells the
+    /// grid leaves blank. Empty when the pictures are half-block cells in the grid.
+    public var pictures: [PlacedPicture] = []
+    /// The pane's picture (placed over `imageRegion`), nil when it is half-block cells.
+    public var picture: RGBImage? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.image }
+    /// The pixels the pane's picture covers on screen; a sixel picture is enlarged to it while encoding.
+    public var pictureShown: PixelSize? { pictures.first { $0.imageID == KittyGraphics.paneImageID }?.shown }
 
     /// The image pixel under the centre of a cell, or nil outside the picture.
     public func imagePixel(column: Int, row: Int) -> (x: Int, y: Int)? {
@@ -57,7 +59,9 @@ public struct FrameComposer: Sendable {
     /// The largest picture the terminal draws (sixel, XTSMGRAPHICS).
     public var maximumPicture: PixelSize?
     /// The last picture, so composing the same state again does no pixel work.
-    public let pictureCache = PictureCache()
+    public let pictureCache = PictureCache<RGBImage>()
+    /// The filmstrip's thumbnails at pixel resolution, likewise.
+    public let filmstripCache = PictureCache<[RGBImage]>()
     public static let minimumColumns = 60, minimumRows = 16
 
     public init(theme: Theme, plainChrome: Bool = false, monochrome: Bool = false, graphics: GraphicsSetup = .halfBlocks) {
@@ -74,8 +78,9 @@ public struct FrameComposer: Sendable {
     }
 
     /// `document` is nil while the first inference runs; `message` goes to the status line.
+    /// `evaluated`: the images with results so far, for the per-class and confusion tables.
     public func compose(state: ExplorerState, document: ExplorerDocument?, columns: Int, rows: Int,
-                        title: String, message: String) -> ComposedFrame {
+                        title: String, message: String, evaluated: EvaluatedImages? = nil) -> ComposedFrame {
         var grid = CellGrid(columns: columns, rows: rows)
         guard columns >= Self.minimumColumns, rows >= Self.minimumRows else {
             let text = "terminal too small: \(columns)×\(rows), need \(Self.minimumColumns)×\(Self.minimumRows)"
@@ -84,13 +89,15 @@ public struct FrameComposer: Sendable {
         }
         // The errors view puts the image's PQ and counts first, where the title is never cut off.
         let scores = state.view == .errors ? document?.errors.map { ErrorsPanel.summary($0.scores) + " · " } ?? "" : ""
-        grid.write(pad(" maskscope · " + scores + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"),
+        let order = state.worstFirst ? "n/p: worst PQ first · " : ""
+        grid.write(pad(" maskscope · " + scores + order + title, columns), column: 0, row: 0, foreground: ui("background"), background: ui("accent"),
                    bold: true, reverse: monochrome)
         let panelWidth = min(44, max(30, columns / 3))
         let paneColumns = columns - panelWidth - 1
-        // The queries view adds the per-layer filmstrip and the layer line under the picture.
+        // The queries view adds the per-layer filmstrip and the layer line under the picture; the
+        // layer grid the layer line.
         let filmstripRows = state.view == .queries ? LayerFilmstrip.pictureRows + 1 : 0
-        let layerLine = state.view == .queries ? 1 : 0
+        let layerLine = state.view == .queries || state.view == .layers ? 1 : 0
         let paneRows = rows - 2 - layerLine - filmstripRows
         var region = (column: 0, row: 1, columns: 0, rows: 0)
 
@@ -102,8 +109,11 @@ public struct FrameComposer: Sendable {
         // Image pane, centred in its area.
         let pane = ImagePane(document: document, state: state, theme: theme)
         var pixelPicture: RGBImage?, pictureShown: PixelSize?
-        if let cell = pixelCell, !monochrome, !state.showHelp, !state.showDetails {
-            let shown = state.viewport.rectangle(width: document.image.width, height: document.image.height)
+        // The layer grid fills the pane whatever the image's shape.
+        let gridPane = state.view == .layers
+        if let cell = pixelCell, !monochrome, !state.showHelp, !state.showDetails, state.table == nil {
+            let shown = gridPane ? PixelRectangle(x: 0, y: 0, width: paneColumns * cell.width, height: paneRows * cell.height)
+                : state.viewport.rectangle(width: document.image.width, height: document.image.height)
             let place = PicturePlacement.fit(visibleWidth: shown.width, visibleHeight: shown.height, paneColumns: paneColumns,
                                              paneRows: paneRows, cell: cell, terminalScales: terminalScales, maximum: maximumPicture)
             pixelPicture = pictureCache.picture(state: state, document: document.name, width: place.width, height: place.height) {
@@ -112,7 +122,8 @@ public struct FrameComposer: Sendable {
             pictureShown = PixelSize(width: place.shownWidth, height: place.shownHeight)
             region = ((paneColumns - place.columns) / 2, 1 + (paneRows - place.rows) / 2, place.columns, place.rows)
         } else {
-            let fit = HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
+            let fit = gridPane ? (columns: paneColumns, rows: paneRows)
+                : HalfBlockBlitter.fit(width: document.image.width, height: document.image.height, maxColumns: paneColumns, maxRows: paneRows)
             let picture = pane.render(columns: fit.columns, rows: fit.rows)
             region = ((paneColumns - fit.columns) / 2, 1 + (paneRows - fit.rows) / 2, fit.columns, fit.rows)
             HalfBlockBlitter.draw(picture, into: &grid, column: region.column, row: region.row)
@@ -137,16 +148,32 @@ public struct FrameComposer: Sendable {
                        bold: selected, reverse: selected && monochrome)
         }
 
-        // The filmstrip and decoder-layer line of the queries view.
+        // The filmstrip and decoder-layer line of the queries view; its thumbnails take the photo's path.
+        var filmstrip: [PlacedPicture] = []
         if state.view == .queries, state.selection < document.queries.count {
-            LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
-                                into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
-                                highlight: ui("selection"), dim: ui("dim"))
+            let pixels = pixelPicture == nil ? nil : pixelCell
+            filmstrip = LayerFilmstrip.draw(document: document, query: document.queries[state.selection].query, shownLayer: state.shownLayer,
+                                            into: &grid, column: 0, row: 1 + paneRows, columns: paneColumns,
+                                            highlight: ui("selection"), dim: ui("dim"), pixelCell: pixels) { width, height, make in
+                pixels == nil ? make() : filmstripCache.picture(state: state, document: document.name, width: width, height: height, render: make)
+            }
             grid.write(pad(layerDescription(document: document, state: state), paneColumns), column: 0, row: rows - 2, foreground: ui("accent"))
         }
+        if state.view == .layers {
+            let order = LayerGrid.order(document)
+            if state.selection < order.count {
+                var at = state
+                at.selection = order[state.selection]
+                at.layer = state.gridLayer
+                grid.write(pad(layerDescription(document: document, state: at) + " · Enter opens it in view 5", paneColumns),
+                           column: 0, row: rows - 2, foreground: ui("accent"))
+            }
+        }
         // Status line.
-        let counts = "\(items.count) \(state.view == .queries ? "queries" : "items")"
-        let status = " \(state.view.title) · \(counts) · opacity \(Int((state.opacity * 100).rounded()))% · boundaries \(state.showBoundaries ? "on" : "off")"
+        let counts = "\(items.count) \(state.view == .queries || state.view == .layers ? "queries" : "items")"
+        let o = state.options
+        let thresholds = String(format: "score %.2f mask %.2f overlap %.2f", o.threshold, o.maskThreshold, o.overlapThreshold)
+        let status = " \(state.view.title) · \(counts) · \(thresholds) · opacity \(Int((state.opacity * 100).rounded()))% · boundaries \(state.showBoundaries ? "on" : "off")"
             + (state.viewport.zoom > 1 ? " · zoom \(Int(state.viewport.zoom))×" : "")
             + (state.imageCount > 1 ? " · image \(state.imageIndex + 1)/\(state.imageCount)" : "") + " · ? help · q quit"
             + (message.isEmpty ? "" : " · " + message)
@@ -157,11 +184,22 @@ public struct FrameComposer: Sendable {
             MonochromePicture.convert(&grid)
             MonochromePicture.markSegments(&grid, region: region, pane: ImagePane(document: document, state: state, theme: theme))
         }
-        if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.action }) }
+        if state.showHelp { drawBox(&grid, title: "keys", lines: KeyBindings.all.map { pad($0.keys, 24) + $0.help }) }
+        else if let table = state.table {
+            let lines = evaluated.map { table == .perClass ? $0.classLines() : $0.confusionLines(maximumColumns: columns - 8) }
+                ?? ["no ground truth: pass --panoptic-json and --panoptic-dir"]
+            drawBox(&grid, title: table == .perClass ? "per class (c)" : "semantic confusion (x)", lines: lines)
+        }
         else if state.showDetails { drawBox(&grid, title: "details", lines: details(document: document, state: state)) }
+        var pictures: [PlacedPicture] = []
+        if let pixelPicture, let pictureShown {
+            pictures.append(PlacedPicture(image: pixelPicture, column: region.column, row: region.row, columns: region.columns,
+                                          rows: region.rows, shown: pictureShown))
+            pictures += filmstrip
+        }
         return ComposedFrame(grid: grid, imageRegion: region,
                              visible: state.viewport.rectangle(width: document.image.width, height: document.image.height),
-                             imageSize: (document.image.width, document.image.height), picture: pixelPicture, pictureShown: pictureShown)
+                             imageSize: (document.image.width, document.image.height), pictures: pictures)
     }
 
     /// "layer 3/9 · cross-attention on 1/16 (24×24) · predicts disc 0.83 · …"
@@ -219,7 +257,8 @@ public struct FrameComposer: Sendable {
         let height = min(grid.rows - 2, lines.count + 2)
         let left = (grid.columns - width) / 2, top = (grid.rows - height) / 2
         let border = ui("accent"), text = ui("text"), background = ui("background")
-        grid.write("┌" + pad("─ " + title + " ", width - 2).replacingOccurrences(of: " ", with: "─") + "┐", column: left, row: top, foreground: border, background: background)
+        let heading = String(("─ " + title + " ").prefix(width - 2))
+        grid.write("┌" + heading + String(repeating: "─", count: max(0, width - 2 - heading.count)) + "┐", column: left, row: top, foreground: border, background: background)
         for i in 0..<(height - 2) {
             grid.write("│", column: left, row: top + 1 + i, foreground: border, background: background)
             grid.write(pad(" " + (i < lines.count ? lines[i] : ""), width - 2), column: left + 1, row: top + 1 + i, foreground: text, background: background)

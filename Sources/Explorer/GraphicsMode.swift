@@ -71,12 +71,33 @@ public enum GraphicsSelection {
         }
     }
 
+    /// Whether `tmux -V`'s answer ("tmux 3.4", "tmux 3.3a", "tmux next-3.5") names a tmux that can draw
+    /// sixel itself: 3.4 and later, when built with it, which its own DA1 then says (attribute 4).
+    /// A version that does not parse (a build from git: "tmux master") is asked too.
+    public static func tmuxMayDrawSixel(version: String) -> Bool {
+        var text = Substring(version.trimmingCharacters(in: .whitespacesAndNewlines))
+        if text.hasPrefix("tmux ") { text = text.dropFirst(5) }
+        if text.hasPrefix("next-") { text = text.dropFirst(5) }
+        let numbers = text.split(separator: ".", maxSplits: 1).map { Int($0.prefix { $0.isNumber }) }
+        guard numbers.count == 2, let major = numbers[0], let minor = numbers[1] else { return true }
+        return (major, minor) >= (3, 4)
+    }
+
     /// The protocol to use. `insideTmux`/`passthrough`: `$TMUX` is set and whether tmux's
-    /// allow-passthrough is on; `kernelCell`: TIOCGWINSZ's pixel size per cell when it gave one.
+    /// allow-passthrough is on; `tmuxSixel`: without passthrough, `replies` are tmux's own and tmux
+    /// may draw sixel itself (tmuxMayDrawSixel); `kernelCell`: TIOCGWINSZ's pixel size per cell when
+    /// it gave one.
     public static func decide(request: GraphicsRequest, environment: [String: String], insideTmux: Bool,
-                              passthrough: Bool, kernelCell: PixelSize?, replies: TerminalReplies?) -> GraphicsSetup {
+                              passthrough: Bool, tmuxSixel: Bool = false, kernelCell: PixelSize?, replies: TerminalReplies?) -> GraphicsSetup {
         if request == .halfblocks { return .halfBlocks }
         if insideTmux && !passthrough {
+            // tmux ≥ 3.4 built with sixel draws it into the pane like any text: no passthrough needed.
+            if tmuxSixel, request == .auto || request == .sixel, replies?.sixel == true,
+               let cell = kernelCell ?? replies?.cellPixels, cell.width > 0, cell.height > 0 {
+                var setup = GraphicsSetup(protocolInUse: .sixel, cellPixels: cell, colorRegisters: replies?.colorRegisters)
+                setup.sixelMaximum = replies?.sixelMaximum
+                return setup
+            }
             return GraphicsSetup(protocolInUse: .halfblocks,
                                  note: "half-blocks: tmux passthrough is off (tmux set -g allow-passthrough on for full resolution)")
         }

@@ -20,6 +20,8 @@ public struct ErrorRow: Sendable, Equatable {
 public struct ImageErrors: Sendable {
     public let truth: ImageGroundTruth
     public let attribution: ErrorAttribution
+    /// The segments matched as eval matches them (what the per-class table sums).
+    public let matching: PanopticMatching
     /// Predicted segments first (id order), then the false negatives.
     public let rows: [ErrorRow]
     /// Per pixel, the row of the predicted segment there (−1: none or VOID).
@@ -30,13 +32,17 @@ public struct ImageErrors: Sendable {
     public let truthSegments: [PanopticSegmentInfo]
     /// Per pixel, the index in `truthSegments` (−1: VOID): dense, where ids may run to 2²⁴.
     public let truthRows: LabelMap
+    /// Each query's own mask at the ground truth's size and the threshold it was cut at: kept, so a new
+    /// score or overlap threshold does not resize every query again (only the mask threshold does).
+    let queryMasks: [BinaryMask]
+    let maskThreshold: Double
     public let categoryNames: [Int: String]
     public let categoryIsThing: [Int: Bool]
 
     public var scores: PanopticImageScores { attribution.scores }
 
     public init(panoptic: PanopticResult, finalPrediction: LayerPrediction, truth: ImageGroundTruth,
-                groundTruth: PanopticGroundTruth, maskThreshold: Double) {
+                groundTruth: PanopticGroundTruth, maskThreshold: Double, reusing previous: ImageErrors? = nil) {
         self.truth = truth
         let width = truth.map.width, height = truth.map.height
         let categoryOfLabel = groundTruth.categoryOfLabel
@@ -55,10 +61,18 @@ public struct ImageErrors: Sendable {
         if !dropped.isEmpty { for i in ids.indices where dropped.contains(ids[i]) { ids[i] = 0 } }
         let matching = PanopticMatching(groundTruth: truth.map.values, groundTruthSegments: truth.segments,
                                         prediction: ids, predictionSegments: predicted)
-        let evidence = Self.evidence(panoptic: panoptic, prediction: finalPrediction, width: width, height: height,
-                                     maskThreshold: maskThreshold, category: { category($0)?.id })
+        self.matching = matching
+        let masks = previous.flatMap { $0.maskThreshold == maskThreshold && $0.truth.map.width == width && $0.truth.map.height == height ? $0.queryMasks : nil }
+            ?? Self.queryMasks(finalPrediction, width: width, height: height, maskThreshold: maskThreshold)
+        queryMasks = masks
+        self.maskThreshold = maskThreshold
+        let evidence = masks.indices.filter { $0 < panoptic.queryFates.count && $0 < panoptic.queryLabels.count }.map { q in
+            QueryEvidence(query: q, categoryID: category(panoptic.queryLabels[q])?.id, fate: panoptic.queryFates[q], mask: masks[q])
+        }
+        // The same masks against the same annotation: the overlaps counted last time stand.
+        let counted = previous.flatMap { $0.queryMasks.count == masks.count && $0.maskThreshold == maskThreshold ? $0.attribution.overlaps : nil }
         attribution = ErrorAttribution(matching, groundTruth: truth.map.values, categories: groundTruth.categories,
-                                       segmentQueries: segmentQueries, queries: evidence)
+                                       segmentQueries: segmentQueries, queries: evidence, overlaps: counted)
         let names = Dictionary(groundTruth.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         categoryNames = names
         categoryIsThing = Dictionary(groundTruth.categories.map { ($0.id, $0.isThing) }, uniquingKeysWith: { a, _ in a })
@@ -77,13 +91,12 @@ public struct ImageErrors: Sendable {
         truthRows = LabelMap(width: width, height: height, values: truth.map.values.map { rowOfTruth[$0] ?? -1 })
     }
 
-    /// Each query's fate, best class as a category, and own mask (probability ≥ the mask threshold)
-    /// at the ground truth's size. The logits are resized directly, one query at a time: near enough
-    /// to say which ground-truth segment a query covered, without the memory of all planes at once.
-    static func evidence(panoptic: PanopticResult, prediction: LayerPrediction, width: Int, height: Int,
-                         maskThreshold: Double, category: (Int) -> Int?) -> [QueryEvidence] {
+    /// Each query's own mask (probability ≥ the mask threshold) at the ground truth's size. The logits
+    /// are resized directly, one query at a time: near enough to say which ground-truth segment a query
+    /// covered, without the memory of all planes at once.
+    static func queryMasks(_ prediction: LayerPrediction, width: Int, height: Int, maskThreshold: Double) -> [BinaryMask] {
         let logits = prediction.maskLogits
-        let queries = min(logits.shape[0], panoptic.queryFates.count, panoptic.queryLabels.count)
+        let queries = logits.shape[0]
         let plane = logits.shape[1] * logits.shape[2]
         // sigmoid(x) ≥ t ⇔ x ≥ log(t / (1 − t)).
         let t = min(max(maskThreshold, 1e-6), 1 - 1e-6)
@@ -91,9 +104,7 @@ public struct ImageErrors: Sendable {
         return (0..<queries).map { q in
             let one = Tensor(shape: [1, logits.shape[1], logits.shape[2]], scalars: Array(logits.scalars[(q * plane)..<((q + 1) * plane)]))
             let resized = resizeBilinear(one, height: height, width: width)
-            let bits = resized.scalars.map { $0 >= cut ? UInt8(1) : 0 }
-            return QueryEvidence(query: q, categoryID: category(panoptic.queryLabels[q]), fate: panoptic.queryFates[q],
-                                 mask: BinaryMask(width: width, height: height, bits: bits))
+            return BinaryMask(width: width, height: height, bits: resized.scalars.map { $0 >= cut ? UInt8(1) : 0 })
         }
     }
 

@@ -27,6 +27,7 @@ struct ImagePane {
     /// The pane's picture at `width × height` pixels (a pixel protocol's picture).
     func render(width: Int, height: Int) -> RGBImage {
         let width = max(0, width), height = max(0, height)
+        if state.view == .layers { return LayerGrid.render(document: document, state: state, theme: theme, width: width, height: height) }
         let visible = state.viewport.rectangle(width: document.image.width, height: document.image.height)
         let photo = document.image.cropped(x: visible.x, y: visible.y, width: visible.width, height: visible.height)
         guard state.view != .image, width > 0, height > 0 else { return boxDownscale(photo, width: width, height: height) }

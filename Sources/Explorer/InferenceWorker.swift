@@ -13,8 +13,8 @@ import Glibc
 
 /// The thread holds the worker strongly, so the worker lives as long as the thread runs whatever
 /// the UI does; `stop` asks it to finish at its next check (between images and stages).
-public final class InferenceWorker: @unchecked Sendable {
-    public enum Result { case done(ExplorerDocument), failed(String) }
+public final class InferenceWorker: DocumentSource, @unchecked Sendable {
+    public typealias Result = DocumentStatus
 
     private let lock = NSLock()
     private var results: [Int: Result] = [:]

@@ -35,6 +35,7 @@ enum ListPanel {
             })
         case .truth: return ErrorsPanel.truthRows(document, palette: palette)
         case .errors: return ErrorsPanel.errorRows(document)
+        case .layers: return LayerGrid.listRows(document)
         case .queries:
             return ("query label        score  area fate", document.queries.map { q in
                 ListRow(swatch: nil, text: pad("q\(q.query)", 5) + " " + name(q.label, 12) + String(format: " %4.2f %4.0f%% ", q.score, 100 * q.area) + fateText(q.fate))

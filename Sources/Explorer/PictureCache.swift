@@ -1,12 +1,11 @@
-// The last pixel picture the composer rendered, by what it depends on. The explore loop composes a
+// The last pixel picture (or pictures: the filmstrip's) the composer rendered, by what it depends on. The explore loop composes a
 // frame every 50 ms while it waits for keys; with a pixel protocol the pane would be rendered again
 // each time, so an idle explorer would keep a core busy. The same state, document and size give the
 // same picture, so it is returned as is (same storage: the terminal's comparison is instant too).
 
 import Foundation
-import Imaging
 
-public final class PictureCache: @unchecked Sendable {
+public final class PictureCache<Picture>: @unchecked Sendable {
     struct Key: Equatable {
         var state: ExplorerState
         var document: String
@@ -16,13 +15,13 @@ public final class PictureCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var key: Key?
-    private var picture: RGBImage?
+    private var picture: Picture?
     /// How many pictures were rendered (tests: an idle explorer renders none).
     public private(set) var renders = 0
 
     public init() {}
 
-    func picture(state: ExplorerState, document: String, width: Int, height: Int, render: () -> RGBImage) -> RGBImage {
+    func picture(state: ExplorerState, document: String, width: Int, height: Int, render: () -> Picture) -> Picture {
         // Fields that only move the list or the status line do not change the picture.
         var state = state
         state.listCount = 0

@@ -143,14 +143,18 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)])
     }
 
-    /// A floating-point tensor as F32 (F16, BF16 and F64 are converted), copied out of the map; the
-    /// mapped pages it came from are then released (MappedFile.releasePages), so a checkpoint is not
-    /// resident twice while a model loads.
+    /// A floating-point tensor as F32. Aligned F32 data is borrowed straight from the map (the tensor
+    /// keeps the mapping alive), so the weights are resident once, as the file's pages. Anything else
+    /// (F16, BF16, F64, or F32 at an offset not a multiple of 4) is converted into owned memory and the
+    /// mapped pages it came from are released (MappedFile.releasePages), so it is not resident twice.
     public func floatTensor(_ name: String) throws -> Tensor {
         let entry = try entry(name)
-        defer { file.releasePages((dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)) }
         let raw = rawBytes(of: entry)
         let count = entry.elementCount
+        if entry.dtype == .f32, count > 0, Int(bitPattern: raw.baseAddress) % MemoryLayout<Float>.alignment == 0 {
+            return Tensor(shape: entry.shape, borrowing: BorrowedScalars(raw.assumingMemoryBound(to: Float.self), owner: file))
+        }
+        defer { releasePages(of: entry) }
         switch entry.dtype {
         case .f32:
             return Tensor(shape: entry.shape) { out in
@@ -171,6 +175,13 @@ public final class SafetensorsFile: @unchecked Sendable {
         default:
             throw SafetensorsError.wrongDType(path: path, tensor: name, dtype: entry.dtype.rawValue, expected: "a floating-point type")
         }
+    }
+
+    /// Drops a tensor's resident pages (those wholly inside it): for weights the model has copied or
+    /// transformed and will not read from the file again. Borrowed tensors stay valid: their pages
+    /// are read back from the file if used.
+    public func releasePages(of entry: TensorEntry) {
+        file.releasePages((dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound))
     }
 
     /// An integer tensor's values widened to Int64 (for index buffers and label maps).

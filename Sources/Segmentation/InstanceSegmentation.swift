@@ -17,9 +17,10 @@ public struct InstancePrediction: Sendable, Equatable {
 }
 
 /// Instances sorted by score (best first). Masks are at `size` (384×384 when nil).
-/// `readouts`: the prediction's, when the caller has them already.
+/// `readouts`: the prediction's, when the caller has them already; `reference`: its `referenceLogits`,
+/// when the caller keeps them across calls.
 public func instanceSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, size: OutputSize? = nil,
-                                 options: PostProcessingOptions = PostProcessingOptions()) -> [InstancePrediction] {
+                                 options: PostProcessingOptions = PostProcessingOptions(), reference: Tensor? = nil) -> [InstancePrediction] {
     let readouts = readouts ?? QueryReadouts(prediction)
     let queries = readouts.queryCount, classes = readouts.classCount
     let probabilities = readouts.probabilities
@@ -36,7 +37,7 @@ public func instanceSegmentation(_ prediction: LayerPrediction, readouts: QueryR
     let direct = options.maskResize == .direct && size != nil
     let logits = direct
         ? resizeBilinear(imageLogits(prediction), height: size!.height, width: size!.width)
-        : sourceLogits(prediction, mode: .via384)
+        : reference ?? sourceLogits(prediction, mode: .via384)
     let height = logits.shape[1], width = logits.shape[2], pixels = height * width
 
     var maskScores: [Int: (bits: [UInt8], score: Float)] = [:]

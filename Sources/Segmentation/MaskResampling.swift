@@ -27,6 +27,11 @@ func imageLogits(_ prediction: LayerPrediction) -> Tensor {
     return padding.croppedLogits(prediction.maskLogits)
 }
 
+/// The 384×384 logits `[Q, 384, 384]` `.via384` post-processing starts from, for a caller that
+/// post-processes one prediction many times (the explorer's live thresholds) and keeps them.
+public func referenceLogits(_ prediction: LayerPrediction) -> Tensor {
+    sourceLogits(prediction, mode: .via384)
+}
 
 /// Calls `body` with consecutive row ranges covering `0..<height`, each small enough that
 /// `channels · rows · width` floats stay around a few MB.

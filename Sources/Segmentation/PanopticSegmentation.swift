@@ -50,9 +50,11 @@ public struct PanopticResult: Sendable {
 
 /// Panoptic segmentation at `size` (384×384 when nil). `stuffLabels` are merged per class
 /// (transformers' `label_ids_to_fuse`); all other labels are things.
-/// `readouts`: the prediction's, when the caller has them already.
+/// `readouts`: the prediction's, when the caller has them already; `reference`: its `referenceLogits`,
+/// when the caller keeps them across calls.
 public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, stuffLabels: Set<Int>,
-                                 size: OutputSize? = nil, options: PostProcessingOptions = PostProcessingOptions()) -> PanopticResult {
+                                 size: OutputSize? = nil, options: PostProcessingOptions = PostProcessingOptions(),
+                                 reference: Tensor? = nil) -> PanopticResult {
     let readouts = readouts ?? QueryReadouts(prediction)
     let queries = readouts.queryCount, classes = readouts.classCount
     // Max over all K+1 columns, first index on ties.
@@ -76,7 +78,7 @@ public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
 
     // Probabilities of the kept queries at the source resolution.
     let direct = options.maskResize == .direct && size != nil
-    let from = sourceLogits(prediction, mode: direct ? .direct : .via384)
+    let from = direct ? sourceLogits(prediction, mode: .direct) : reference ?? sourceLogits(prediction, mode: .via384)
     let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
     var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
         let plane = sourceHeight * sourceWidth

@@ -14,7 +14,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
 
     return Tensor(shape: [cout, outHeight, outWidth]) { out in
         if let bias {
-            for o in 0..<cout { (out.baseAddress! + o * pixels).initialize(repeating: bias.scalars[o], count: pixels) }
+            bias.withUnsafeBufferPointer { bp in
+                for o in 0..<cout { (out.baseAddress! + o * pixels).initialize(repeating: bp[o], count: pixels) }
+            }
         } else {
             out.initialize(repeating: 0)
         }

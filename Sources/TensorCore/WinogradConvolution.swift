@@ -137,7 +137,7 @@ public func conv2d3x3(_ x: Tensor, kernel: WinogradKernel, bias: Tensor?) -> Ten
                     pair.withUnsafeMutableBufferPointer { pp in
                         let upper = pp.baseAddress!, lower = upper + 2 * tilesWide
                         for co in channels {
-                            let b = bias?.scalars[co] ?? 0
+                            let b = bias?.scalar(at: co) ?? 0
                             for tileRow in 0..<rows {
                                 let s = m.pointer + co * tiles + tileRow * tilesWide
                                 for tx in 0..<tilesWide {

@@ -55,13 +55,17 @@ struct ExploreCommand: ParsableCommand {
         guard request != .halfblocks else { return .halfBlocks }
         let insideTmux = !(environment["TMUX"] ?? "").isEmpty
         let passthrough = insideTmux && TerminalProbe.tmuxAllowsPassthrough()
+        // Without passthrough, a tmux new enough to draw sixel itself is asked (its own DA1 says whether it can).
+        let tmuxSixel = insideTmux && !passthrough && (request == .auto || request == .sixel)
+            && TerminalProbe.tmuxVersion().map(GraphicsSelection.tmuxMayDrawSixel) == true
         let kernelCell = TerminalProbe.kernelCellSize()
         var replies: TerminalReplies?
-        if (!insideTmux || passthrough) && GraphicsSelection.needsProbe(request: request, environment: environment, kernelCell: kernelCell) {
+        if (!insideTmux || passthrough || tmuxSixel)
+            && (tmuxSixel || GraphicsSelection.needsProbe(request: request, environment: environment, kernelCell: kernelCell)) {
             replies = TerminalProbe.ask(throughTmux: passthrough)
         }
         return GraphicsSelection.decide(request: request, environment: environment, insideTmux: insideTmux,
-                                        passthrough: passthrough, kernelCell: kernelCell, replies: replies)
+                                        passthrough: passthrough, tmuxSixel: tmuxSixel, kernelCell: kernelCell, replies: replies)
     }
 
     func run() throws {
@@ -95,8 +99,12 @@ struct ExploreCommand: ParsableCommand {
             let worker = InferenceWorker(images: images.map { (path: $0.path, name: ($0.outputStem as NSString).lastPathComponent) },
                                          model: model, options: postProcessing.options, stuff: stuff, groundTruth: groundTruth)
             worker.start()
-            let status = runLoop(worker: worker, terminal: terminal, environment: environment, theme: chosenTheme,
-                                 images: images, modelName: model.location.name)
+            // Why a wanted pixel protocol is not in use (tmux without passthrough), until the first key.
+            let loop = ExplorerLoop(terminal: terminal, source: worker, theme: chosenTheme,
+                                    plainChrome: ColorCapability.chromeWithoutColor(environment: environment),
+                                    imagePaths: images.map(\.path), modelName: model.location.name, options: postProcessing.options,
+                                    note: terminal.graphics.note)
+            let status = loop.run()
             terminal.restore()
             // The worker stops at its next check (between images and stages). One deep inside a
             // forward pass is not waited for: the process ends without running exit-time
@@ -105,81 +113,5 @@ struct ExploreCommand: ParsableCommand {
             return status
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
-    }
-
-    func runLoop(worker: InferenceWorker, terminal: CursesTerminal, environment: [String: String], theme: Theme,
-                 images: [ImageInput], modelName: String) -> Int32 {
-        let plainChrome = ColorCapability.chromeWithoutColor(environment: environment)
-        var composer = FrameComposer(theme: theme, plainChrome: plainChrome, monochrome: terminal.monochrome, graphics: terminal.graphics)
-        var state = ExplorerState()
-        state.imageCount = images.count
-        // Why a wanted pixel protocol is not in use (tmux without passthrough), until the first key.
-        var message = terminal.graphics.note
-        var shownDocument: Int? = nil
-        var lastFrame: ComposedFrame?
-        while !state.quitRequested {
-            worker.request(state.imageIndex)
-            let current = worker.result(state.imageIndex)
-            if case .done(let document)? = current, shownDocument != state.imageIndex {
-                shownDocument = state.imageIndex
-                state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
-            }
-            var document: ExplorerDocument?
-            var status = message
-            switch current {
-            case .done(let d)?: document = d
-            case .failed(let error)?: status = error
-            case nil: status = "running the model on \(images[state.imageIndex].path): \(worker.progress)"
-            }
-            if let document {
-                state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
-            }
-            let size = terminal.size
-            let frame = composer.compose(state: state, document: document, columns: size.columns, rows: size.rows,
-                                         title: "\(images[state.imageIndex].path) · \(modelName)", message: status)
-            lastFrame = frame
-            terminal.present(frame)
-
-            guard let input = terminal.nextInput() else { continue }
-            message = ""
-            switch input {
-            case .interrupt: state.quitRequested = true
-            case .suspend: terminal.suspend()
-            case .resize:
-                composer = FrameComposer(theme: theme, plainChrome: plainChrome, monochrome: terminal.monochrome,
-                                         graphics: terminal.rereadCellSize())
-                terminal.invalidate()
-            case .redraw: terminal.invalidate()
-            case .click(let column, let row):
-                guard let document, let point = lastFrame?.imagePixel(column: column, row: row) else { continue }
-                if let listRow = document.row(atX: point.x, y: point.y, view: state.view) {
-                    state = ExplorerReducer.reduce(state, .select(row: listRow))
-                }
-            case .wheel(let up, let column, let row):
-                // Zoom where the pointer is; off the picture, around the centre.
-                let point = lastFrame?.imageFraction(column: column, row: row) ?? (0.5, 0.5)
-                state = ExplorerReducer.reduce(state, .zoom(factor: up ? 2 : 0.5, x: point.x, y: point.y))
-            case .key(.character("e")):
-                if let document {
-                    do {
-                        message = "exported " + (try ExplorerExport.export(document: document, state: state, theme: theme, directory: "."))
-                            .joined(separator: ", ")
-                    } catch let error as FileError {
-                        message = "export failed: \(error)"
-                    } catch let error as ImagingError {
-                        message = "export failed: \(error)"
-                    } catch {
-                        message = "export to \(FileManager.default.currentDirectoryPath) failed: \(error)"
-                    }
-                }
-            case .key(.enter) where state.view == .errors && !state.showHelp:
-                if let event = document?.enterEvent(state: state) { state = ExplorerReducer.reduce(state, event) }
-            case .key(let key):
-                let before = state.imageIndex
-                state = ExplorerReducer.reduce(state, .key(key))
-                if state.imageIndex != before { shownDocument = nil }
-            }
-        }
-        return 0
     }
 }

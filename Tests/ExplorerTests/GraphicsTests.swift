@@ -154,12 +154,28 @@ struct GraphicsTests {
         let off = GraphicsSelection.decide(request: .sixel, environment: ["TERM": "tmux-256color"], insideTmux: true,
                                            passthrough: false, kernelCell: Self.cell, replies: sixel)
         #expect(off.protocolInUse == .halfblocks && off.note.contains("allow-passthrough"))
+        // tmux ≥ 3.4 answering DA1 with sixel itself: sixel straight into the pane, not wrapped.
+        let native = GraphicsSelection.decide(request: .auto, environment: ["TERM": "tmux-256color"], insideTmux: true,
+                                              passthrough: false, tmuxSixel: true, kernelCell: Self.cell, replies: sixel)
+        #expect(native.protocolInUse == .sixel && !native.tmuxPassthrough)
+        let withoutSixel = GraphicsSelection.decide(request: .auto, environment: ["TERM": "tmux-256color"], insideTmux: true,
+                                                    passthrough: false, tmuxSixel: true, kernelCell: Self.cell, replies: neither)
+        #expect(withoutSixel.protocolInUse == .halfblocks && withoutSixel.note.contains("allow-passthrough"))
+        #expect(GraphicsSelection.decide(request: .kitty, environment: [:], insideTmux: true, passthrough: false, tmuxSixel: true,
+                                         kernelCell: Self.cell, replies: sixel).protocolInUse == .halfblocks)
         // No cell size from the kernel or the terminal: a pixel picture cannot be sized.
         #expect(auto(["TERM": "xterm"], sixel, kernel: nil) == .halfblocks)
         #expect(auto(["TERM": "xterm"], TerminalReplies.parse(Array(("\u{1B}[6;16;8t" + Self.da1Sixel).utf8)), kernel: nil) == .sixel)
         // An explicit protocol is used without asking which one.
         #expect(GraphicsSelection.decide(request: .kitty, environment: [:], insideTmux: false, passthrough: false,
                                          kernelCell: Self.cell, replies: nil).protocolInUse == .kitty)
+    }
+
+    @Test("tmux 3.4 and later may draw sixel itself; 3.3a and older only pass it through",
+          arguments: [("tmux 3.3a", false), ("tmux 3.2", false), ("tmux 2.9a", false), ("tmux 3.4", true), ("tmux 3.5a", true),
+                      ("tmux next-3.6", true), ("tmux 10.0", true), ("tmux master", true)])
+    func tmuxVersion(_ version: String, _ sixel: Bool) {
+        #expect(GraphicsSelection.tmuxMayDrawSixel(version: version) == sixel)
     }
 
     @Test("option over MASKSCOPE_GRAPHICS over auto; unknown names refused")
@@ -228,5 +244,42 @@ struct GraphicsTests {
         #expect(covered.picture == nil)
         let halfBlocks = FrameComposer(theme: Theme.standard).compose(state: ExplorerState(), document: document, columns: 120, rows: 40, title: "t", message: "")
         #expect(halfBlocks.picture == nil)
+    }
+
+    @Test("queries view with a pixel protocol: the filmstrip thumbnails are pictures at the cells' pixels, their cells blank, labels text")
+    func filmstripPictures() throws {
+        let document = ImagePaneTests.document
+        var state = ExplorerState()
+        state = ExplorerReducer.reduce(state, .resultsLoaded(layerCount: document.predictions.layers.count))
+        state = ExplorerReducer.reduce(state, .key(.character("5")))
+        #expect(state.view == .queries)
+        state = ExplorerReducer.reduce(state, .listChanged(count: document.listCount(for: state.view)))
+        let cell = PixelSize(width: 8, height: 16)
+        let composer = FrameComposer(theme: Theme.standard, graphics: GraphicsSetup(protocolInUse: .sixel, cellPixels: cell))
+        let frame = composer.compose(state: state, document: document, columns: 160, rows: 50, title: "t", message: "")
+        let strip = frame.pictures.filter { $0.imageID != KittyGraphics.paneImageID }
+        let layers = document.predictions.layers
+        #expect(frame.picture != nil && strip.count == layers.count)
+        let query = document.queries[state.selection].query
+        for (index, picture) in strip.enumerated() {
+            #expect(picture.imageID == KittyGraphics.paneImageID + 1 + index)
+            #expect(picture.rows == LayerFilmstrip.pictureRows && picture.image.width == picture.columns * cell.width
+                    && picture.image.height == picture.rows * cell.height && picture.shown == PixelSize(width: picture.image.width, height: picture.image.height))
+            #expect(picture.image == LayerFilmstrip.thumbnail(layers[index].maskLogits, query: query, width: picture.image.width, height: picture.image.height))
+            for row in picture.row..<(picture.row + picture.rows) {
+                for column in picture.column..<(picture.column + picture.columns) { #expect(frame.grid[column, row] == .blank) }
+            }
+            // The label under it stays text.
+            #expect(frame.grid[picture.column, picture.row + picture.rows].glyph == "L")
+        }
+        // The same frame again renders no thumbnail; a new selection does.
+        let renders = composer.filmstripCache.renders
+        let again = composer.compose(state: state, document: document, columns: 160, rows: 50, title: "t", message: "x")
+        #expect(composer.filmstripCache.renders == renders && again.pictures == frame.pictures)
+        // Half-blocks: the same strip drawn into the cells, no pictures.
+        let cells = FrameComposer(theme: Theme.standard).compose(state: state, document: document, columns: 160, rows: 50, title: "t", message: "")
+        #expect(cells.pictures.isEmpty)
+        let first = try #require(strip.first)
+        #expect(cells.grid[first.column, first.row] != .blank)
     }
 }

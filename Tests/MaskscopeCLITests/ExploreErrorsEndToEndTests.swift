@@ -1,5 +1,6 @@
 // The errors view (7) in the real program: on a sample scene with its ground truth, the header's PQ,
-// SQ, RQ and TP/FP/FN are exactly `maskscope eval --json`'s per_image figures for that image.
+// SQ, RQ and TP/FP/FN are exactly `maskscope eval --json`'s per_image figures for that image, and
+// after `T` steps exactly eval's at that --threshold; view 8 shows the layer grid.
 
 import Foundation
 import TestSupport
@@ -10,11 +11,11 @@ struct ExploreErrorsEndToEndTests {
     static let samples = repositoryRoot + "/SampleImages/shapes"
 
     /// eval's per-image figures for the sample scenes, with the shipped model.
-    func evalPerImage() throws -> [String: [String: Any]] {
+    func evalPerImage(_ options: [String] = []) throws -> [String: [String: Any]] {
         let scratch = try scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = try runMaskscope(["eval", "--panoptic-json", Self.samples + "/panoptic.json", "--panoptic-dir", Self.samples + "/panoptic",
-                                       "--images", Self.samples, "--json", scratch + "/eval.json"])
+                                       "--images", Self.samples, "--json", scratch + "/eval.json"] + options)
         #expect(result.status == 0, "\(result.stderr)")
         return try #require(try loadJSONObject(scratch + "/eval.json")["per_image"] as? [String: [String: Any]])
     }
@@ -45,6 +46,22 @@ struct ExploreErrorsEndToEndTests {
         try session.send("6")
         let truth = try session.waitFor("the ground-truth view") { $0.contains(" ground truth ·") }
         #expect(truth.contains("gt segment") && truth.contains("sky"), "\(truth)")
+
+        // T nine times: score threshold 0.95, results and errors recomputed from the cached logits, the
+        // same figures eval reports at --threshold 0.95 (which must differ, or the check proves nothing).
+        let strict = header(try #require(try evalPerImage(["--threshold", "0.95"])[scene]))
+        #expect(strict != expected, "the scene's figures must change at 0.95")
+        try session.send("7")
+        for _ in 0..<9 { try session.send("T") }
+        let raised = try session.waitFor("the errors view at score 0.95") { $0.contains("score 0.95") && $0.contains(" errors ·") }
+        #expect(raised.contains(strict), "expected '\(strict)' (eval --threshold 0.95):\n\(raised)")
+        try session.send("t")
+        _ = try session.waitFor("score 0.90") { $0.contains("score 0.90 mask 0.50 overlap 0.80") }
+
+        // View 8: the grid of queries × layers, with each layer's class in the list.
+        try session.send("8")
+        let grid = try session.waitFor("the layer grid") { $0.contains(" layers ·") }
+        #expect(grid.contains("L0  L1") && grid.contains("Enter opens it in view 5"), "\(grid)")
         try session.send("q")
         #expect(session.waitForExit(), "q quits")
     }

@@ -51,6 +51,44 @@ struct SafetensorsTests {
         #expect(throws: FileError.wouldOverwrite(path: path)) { try writer.write(to: path) }
     }
 
+    @Test("aligned F32 tensors are borrowed from the map, others converted; a borrowed tensor outlives the file and copies when written")
+    func borrowedFromTheMap() throws {
+        var random = SeededRandom(seed: 11)
+        let a = random.tensor([4, 5])
+        var writer = SafetensorsWriter()
+        writer.add("a", a)
+        writer.add("odd", Tensor(shape: [3], scalars: [1, 2, 3]), as: .f16)   // 6 bytes: "shifted" starts 2 bytes off a Float
+        writer.add("shifted", a)
+        let path = temporaryPath("borrowed.safetensors")
+        try writer.write(to: path)
+        var borrowed: Tensor, shifted: Tensor, half: Tensor
+        do {
+            let file = try SafetensorsFile(path: path)
+            (borrowed, shifted, half) = (try file.floatTensor("a"), try file.floatTensor("shifted"), try file.floatTensor("odd"))
+        }
+        unlink(path)   // the tensors keep the mapping, not the file object or the name
+        #expect(borrowed.isBorrowed && !shifted.isBorrowed && !half.isBorrowed)
+        #expect(borrowed == a && shifted == a && half.scalars == [1, 2, 3])
+        #expect(borrowed.reshaped([20]).isBorrowed && borrowed.reshaped([20]).scalars == a.scalars)
+        // The map is read-only: writing must copy first (writing in place would fault).
+        borrowed.scalars[0] = 42
+        #expect(!borrowed.isBorrowed && borrowed.scalars[0] == 42 && Array(borrowed.scalars[1...]) == Array(a.scalars[1...]))
+        let copyPath = try writtenCopy(of: a)
+        defer { unlink(copyPath) }
+        var viaPointer = try SafetensorsFile(path: copyPath).floatTensor("a")
+        viaPointer.withUnsafeMutableBufferPointer { $0[1] = -1 }
+        #expect(!viaPointer.isBorrowed && viaPointer.scalars[1] == -1 && viaPointer.scalars[0] == a.scalars[0])
+    }
+
+    /// A new file holding `tensor` as "a".
+    func writtenCopy(of tensor: Tensor) throws -> String {
+        var writer = SafetensorsWriter()
+        writer.add("a", tensor)
+        let path = temporaryPath("copy.safetensors")
+        try writer.write(to: path)
+        return path
+    }
+
     @Test("half-precision conversion is exact for subnormals, infinities and rounding ties")
     func halfConversion() {
         for bits: UInt16 in [0x0000, 0x8000, 0x0001, 0x03FF, 0x0400, 0x3C00, 0x7BFF, 0x7C00, 0xFC00, 0xC000] {

@@ -4,7 +4,7 @@
     Tools/reference/bench_torch.py --model DIR (--image IMG | --size HxW) [--threads 2] [--repeat 5] [--warmup 1]
 
 With --size, the forward pass runs on seeded random pixel_values of that size (as `maskscope bench
---size`). The last line is machine-readable for Tools/bench.sh: `forward_ms median=… min=… max=…`.
+--size`). The last line is machine-readable for Tools/bench.sh: `forward_ms median=… min=… max=… peak_rss_mb=…`.
 
 Stages, each timed separately with time.perf_counter, `--repeat` times after `--warmup` untimed runs:
   preprocess  Image.open(IMG).convert("RGB") + the slow Mask2FormerImageProcessor -> pixel_values
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -81,7 +82,10 @@ def main() -> int:
     for stage, values in times.items():
         print(f"{stage:<12}{statistics.median(values):>12.1f}{min(values):>12.1f}")
     forward = times["forward"]
-    print(f"forward_ms median={statistics.median(forward):.1f} min={min(forward):.1f} max={max(forward):.1f}")
+    # ru_maxrss is in KiB on Linux: the process's peak resident set, weights and activations together.
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"forward_ms median={statistics.median(forward):.1f} min={min(forward):.1f} max={max(forward):.1f} "
+          f"peak_rss_mb={peak_rss_mb:.0f}")
     return 0
 
 

@@ -11,17 +11,18 @@ extension WeightLoader {
     func convBatchNorm(_ prefix: String, input: Int, output: Int, kernel: Int, stride: Int) throws -> Conv2d {
         let weight = try tensor(prefix + ".convolution.weight", shape: [output, input, kernel, kernel])
         let norm = prefix + ".normalization"
-        let gamma = try tensor(norm + ".weight", shape: [output]), beta = try tensor(norm + ".bias", shape: [output])
-        let mean = try tensor(norm + ".running_mean", shape: [output])
-        let variance = try tensor(norm + ".running_var", shape: [output])
+        // As arrays: the tensors may borrow the file's memory, and these loops index them.
+        let gamma = try tensor(norm + ".weight", shape: [output]).scalars, beta = try tensor(norm + ".bias", shape: [output]).scalars
+        let mean = try tensor(norm + ".running_mean", shape: [output]).scalars
+        let variance = try tensor(norm + ".running_var", shape: [output]).scalars
         let eps: Float = 1e-5
         var scale = [Float](repeating: 0, count: output), shift = [Float](repeating: 0, count: output)
         for o in 0..<output {
-            guard variance.scalars[o] >= 0 else {
-                throw ModelError.unsupported(file: path, detail: "tensor '\(norm).running_var' has the negative value \(variance.scalars[o]) at index \(o); a variance cannot be negative, the file is damaged")
+            guard variance[o] >= 0 else {
+                throw ModelError.unsupported(file: path, detail: "tensor '\(norm).running_var' has the negative value \(variance[o]) at index \(o); a variance cannot be negative, the file is damaged")
             }
-            scale[o] = gamma.scalars[o] / (variance.scalars[o] + eps).squareRoot()
-            shift[o] = beta.scalars[o] - mean.scalars[o] * scale[o]
+            scale[o] = gamma[o] / (variance[o] + eps).squareRoot()
+            shift[o] = beta[o] - mean[o] * scale[o]
         }
         let perOutput = input * kernel * kernel
         var folded = weight.scalars

@@ -16,9 +16,8 @@ struct WindowAttention: Sendable {
         let width = config.channels(stage: stage)
         heads = config.numHeads[stage]
         windowSize = config.windowSize
-        queryKeyValue = .fused(try ["query", "key", "value"].map {
-            try weights.linear(prefix + "self." + $0, input: width, output: width, bias: config.qkvBias)
-        })
+        queryKeyValue = try weights.fusedLinear(["query", "key", "value"].map { prefix + "self." + $0 },
+                                                input: width, output: width, bias: config.qkvBias)
         output = try weights.linear(prefix + "output.dense", input: width, output: width)
         let span = 2 * windowSize - 1
         let table = try weights.tensor(prefix + "self.relative_position_bias_table", shape: [span * span, heads])
@@ -26,8 +25,11 @@ struct WindowAttention: Sendable {
         try weights.optionalIndexBuffer(prefix + "self.relative_position_index", expected: index.map(Int64.init))
         let t = windowSize * windowSize
         var bias = [Float](repeating: 0, count: heads * t * t)
-        for h in 0..<heads {
-            for i in 0..<(t * t) { bias[h * t * t + i] = table.scalars[index[i] * heads + h] }
+        let headCount = heads
+        table.withUnsafeBufferPointer { tp in
+            for h in 0..<headCount {
+                for i in 0..<(t * t) { bias[h * t * t + i] = tp[index[i] * headCount + h] }
+            }
         }
         relativeBias = bias
     }

@@ -62,7 +62,7 @@ public final class Detectron2Weights: WeightFile {
         // Rows are contiguous in a row-major tensor: the third is one block of the storage.
         let count = info.shape.reduce(1, *)
         let start = third * count
-        return Tensor(shape: info.shape, scalars: Array(whole.scalars[start..<(start + count)]))
+        return Tensor(shape: info.shape, scalars: whole.withUnsafeBufferPointer { Array($0[start..<(start + count)]) })
     }
 
     public func integerValues(_ name: String) throws -> [Int64] {

@@ -23,15 +23,22 @@ public protocol WeightFile: AnyObject {
     func integerValues(_ name: String) throws -> [Int64]
     /// How the file itself spells a tensor (differs where names are mapped, as for detectron2).
     func sourceName(_ name: String) -> String
+    /// Drops the resident pages of a tensor the model copied into another form (a fused layer), where
+    /// the file's weights are mapped rather than copied.
+    func releasePages(_ name: String)
 }
 
 extension WeightFile {
     public func sourceName(_ name: String) -> String { name }
+    public func releasePages(_ name: String) {}
 }
 
 extension SafetensorsFile: WeightFile {
     public var formatName: String { "safetensors" }
     public var tensors: [String: WeightInfo] { entries.mapValues { WeightInfo(dtype: $0.dtype, shape: $0.shape) } }
+    public func releasePages(_ name: String) {
+        if let entry = entries[name] { releasePages(of: entry) }
+    }
 }
 
 extension TorchCheckpointFile: WeightFile {

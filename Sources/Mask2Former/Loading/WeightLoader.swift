@@ -65,7 +65,7 @@ public final class WeightLoader {
         records.append(ParameterRecord(name: name, fileName: spelled(fileName), shape: shape, dtype: dtype.rawValue))
         let tensor = try file.floatTensor(fileName)
         if let index = tensor.withUnsafeBufferPointer(firstNonFinite) {
-            throw ModelError.nonFiniteWeight(file: path, tensor: spelled(fileName), index: index, count: tensor.count, value: tensor.scalars[index])
+            throw ModelError.nonFiniteWeight(file: path, tensor: spelled(fileName), index: index, count: tensor.count, value: tensor.scalar(at: index))
         }
         return tensor
     }
@@ -94,6 +94,18 @@ public final class WeightLoader {
     public func linear(_ prefix: String, input: Int, output: Int, bias: Bool = true) throws -> Linear {
         Linear(weight: try tensor(prefix + ".weight", shape: [output, input]),
                bias: bias ? try tensor(prefix + ".bias", shape: [output]) : nil)
+    }
+
+    /// Layers that read the same input, loaded and fused into one (`Linear.fused`). The fused copy
+    /// replaces the parts, so their pages in a mapped file are released rather than kept resident.
+    public func fusedLinear(_ prefixes: [String], input: Int, output: Int, bias: Bool = true) throws -> Linear {
+        let fused = Linear.fused(try prefixes.map { try linear($0, input: input, output: output, bias: bias) })
+        for prefix in prefixes {
+            for suffix in bias ? [".weight", ".bias"] : [".weight"] {
+                if let fileName = fileNames[prefix + suffix] { file.releasePages(fileName) }
+            }
+        }
+        return fused
     }
 
     public func layerNorm(_ prefix: String, width: Int, eps: Float = 1e-5) throws -> LayerNorm {
