@@ -99,14 +99,16 @@ public struct ExplorerDocument: Sendable {
     /// The same predictions post-processed with other thresholds: panoptic and instance results, the
     /// queries' fates and the errors are made again from the cached logits; the model does not run.
     /// (Semantic segmentation has no threshold: it is kept.)
-    /// `reference`: the final prediction's `referenceLogits`, kept by the caller across steps.
-    public func reprocessed(options new: PostProcessingOptions, reference: Tensor? = nil) -> ExplorerDocument {
+    /// `reference`: the final prediction's `referenceLogits`, kept by the caller across steps;
+    /// `probabilities`: its `outputProbabilities` at the image's size for `new.maskResize`, likewise.
+    public func reprocessed(options new: PostProcessingOptions, reference: Tensor? = nil, probabilities: Tensor? = nil) -> ExplorerDocument {
         guard new != options else { return self }
         var d = self
         d.options = new
         let size = OutputSize(height: image.height, width: image.width)
         let final = predictions.final, finalReadouts = readouts.last
-        d.panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: new, reference: reference)
+        d.panoptic = panopticSegmentation(final, readouts: finalReadouts, stuffLabels: stuff, size: size, options: new, reference: reference,
+                                          probabilities: probabilities)
         // The masks' areas do not depend on a threshold: only the fates change.
         let fates = d.panoptic.queryFates
         d.queries = queries.map { var row = $0; row.fate = fates[row.query]; return row }

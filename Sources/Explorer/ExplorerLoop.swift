@@ -28,6 +28,12 @@ public final class ExplorerLoop {
     var current: [Int: ExplorerDocument] = [:]
     /// One image's `referenceLogits` (Q × 384 × 384 floats: one image's, not every image's).
     var reference: (index: Int, logits: Tensor)?
+    /// The same image's `outputProbabilities` for the mask-resize mode in use: every query's resized
+    /// probabilities at the image's size, so a threshold step only weighs and votes (no resize). Q·H·W
+    /// floats: 59 MB for 100 queries at 384×384; not kept above `probabilityCacheLimit` floats.
+    var probabilities: (index: Int, mode: MaskResize, tensor: Tensor)?
+    /// 32 Mi floats (128 MB): larger images (many queries at a photo's size) step by resizing again.
+    static let probabilityCacheLimit = 1 << 25
     /// The tables as last summed, and what they were summed from (thresholds, images with results).
     var evaluated: (options: PostProcessingOptions, images: [Int], tables: EvaluatedImages)?
 
@@ -117,7 +123,19 @@ public final class ExplorerLoop {
         // with the 384×384 logits every step starts from, kept for the image being stepped.
         let shown = index == state.imageIndex && state.options.maskResize == .via384
         if shown && reference?.index != index { reference = (index, referenceLogits(loaded.predictions.final)) }
-        let document = (current[index] ?? loaded).reprocessed(options: state.options, reference: shown ? reference?.logits : nil)
+        let mode = state.options.maskResize
+        let planes = loaded.predictions.final.maskLogits.shape[0] * loaded.image.width * loaded.image.height
+        // Made at the first threshold step on this image, not when it is only looked at.
+        let stepping = (current[index] ?? loaded).options != state.options
+        if index == state.imageIndex && stepping && planes <= Self.probabilityCacheLimit
+            && (probabilities?.index != index || probabilities?.mode != mode) {
+            let size = OutputSize(height: loaded.image.height, width: loaded.image.width)
+            probabilities = (index, mode, outputProbabilities(loaded.predictions.final, size: size, maskResize: mode,
+                                                               reference: shown ? reference?.logits : nil))
+        }
+        let kept = probabilities.flatMap { $0.index == index && $0.mode == mode ? $0.tensor : nil }
+        let document = (current[index] ?? loaded).reprocessed(options: state.options, reference: shown ? reference?.logits : nil,
+                                                               probabilities: kept)
         current[index] = document
         return document
     }

@@ -51,10 +51,11 @@ public struct PanopticResult: Sendable {
 /// Panoptic segmentation at `size` (384×384 when nil). `stuffLabels` are merged per class
 /// (transformers' `label_ids_to_fuse`); all other labels are things.
 /// `readouts`: the prediction's, when the caller has them already; `reference`: its `referenceLogits`,
-/// when the caller keeps them across calls.
+/// when the caller keeps them across calls; `probabilities`: its `outputProbabilities` at `size` for
+/// `options.maskResize`, when the caller keeps them (then neither the logits nor a resize are needed).
 public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryReadouts? = nil, stuffLabels: Set<Int>,
                                  size: OutputSize? = nil, options: PostProcessingOptions = PostProcessingOptions(),
-                                 reference: Tensor? = nil) -> PanopticResult {
+                                 reference: Tensor? = nil, probabilities: Tensor? = nil) -> PanopticResult {
     let readouts = readouts ?? QueryReadouts(prediction)
     let queries = readouts.queryCount, classes = readouts.classCount
     // Max over all K+1 columns, first index on ties.
@@ -76,40 +77,18 @@ public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
         return PanopticResult(map: map, segments: [], queryFates: fates, queryLabels: labels, queryScores: scores)
     }
 
-    // Probabilities of the kept queries at the source resolution.
-    let direct = options.maskResize == .direct && size != nil
-    let from = direct ? sourceLogits(prediction, mode: .direct) : reference ?? sourceLogits(prediction, mode: .via384)
-    let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
-    var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
-        let plane = sourceHeight * sourceWidth
-        for (k, q) in kept.enumerated() {
-            for i in 0..<plane { out[k * plane + i] = from.scalars[q * plane + i] }
-        }
-    }
-    // transformers resizes probabilities (after the sigmoid); `.direct` resizes logits instead.
-    if !direct { source.applySigmoid() }
-
-    // Owner of each pixel and, per kept query, how many of its pixels pass mask_threshold.
     var owner = [Int32](repeating: 0, count: output.height * output.width)
-    var originalArea = [Int](repeating: 0, count: kept.count)
-    let maskThreshold = Float(options.maskThreshold)
-    forEachRowBlock(height: output.height, width: output.width, channels: kept.count) { rows in
-        var block = resizeBilinear(source, height: output.height, width: output.width, rows: rows)
-        if direct { block.applySigmoid() }
-        let plane = rows.count * output.width
-        block.withUnsafeMutableBufferPointer { bp in
-            for k in 0..<kept.count {
-                let weight = scores[kept[k]]
-                let row = bp.baseAddress! + k * plane
-                for i in 0..<plane {
-                    row[i] *= weight                               // score-weighted, as transformers (in place)
-                    if row[i] >= maskThreshold { originalArea[k] += 1 }
-                }
-            }
+    let originalArea: [Int]
+    if let probabilities {
+        precondition(probabilities.shape == [queries, output.height, output.width],
+                     "probabilities \(probabilities.shape) are not \(queries) queries at \(output.height)×\(output.width)")
+        originalArea = owner.withUnsafeMutableBufferPointer { op in
+            scoreWeightedVote(probabilities, channels: kept, weights: kept.map { scores[$0] },
+                              maskThreshold: Float(options.maskThreshold), owner: op.baseAddress!)
         }
-        owner.withUnsafeMutableBufferPointer { op in
-            argmaxOverChannels(block.reshaped([kept.count, plane]), into: op.baseAddress! + rows.lowerBound * output.width)
-        }
+    } else {
+        originalArea = pixelVote(prediction, kept: kept, scores: scores, output: output, size: size, options: options,
+                                 reference: reference, owner: &owner)
     }
     var winningArea = [Int](repeating: 0, count: kept.count)
     for k in owner { winningArea[Int(k)] += 1 }
@@ -140,23 +119,70 @@ public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
     }
     for i in 0..<map.values.count { map.values[i] = segmentIDOfQuery[Int(owner[i])] }
 
-    // Areas and boxes from the final map.
-    var minX = [Int32: Int](), minY = [Int32: Int](), maxX = [Int32: Int](), maxY = [Int32: Int](), areas = [Int32: Int]()
-    for y in 0..<output.height {
-        for x in 0..<output.width {
-            let id = map.values[y * output.width + x]
-            guard id != 0 else { continue }
-            areas[id, default: 0] += 1
-            minX[id] = min(minX[id] ?? x, x); maxX[id] = max(maxX[id] ?? x, x)
-            minY[id] = min(minY[id] ?? y, y); maxY[id] = max(maxY[id] ?? y, y)
+    // Areas and boxes from the final map (ids are 1..<nextID: arrays, not dictionaries).
+    let ids = Int(nextID)
+    var areas = [Int](repeating: 0, count: ids)
+    var minX = [Int](repeating: Int.max, count: ids), minY = [Int](repeating: Int.max, count: ids)
+    var maxX = [Int](repeating: -1, count: ids), maxY = [Int](repeating: -1, count: ids)
+    map.values.withUnsafeBufferPointer { mp in
+        for y in 0..<output.height {
+            for x in 0..<output.width {
+                let id = Int(mp[y * output.width + x])
+                guard id != 0 else { continue }
+                areas[id] += 1
+                minX[id] = min(minX[id], x); maxX[id] = max(maxX[id], x)
+                minY[id] = min(minY[id], y); maxY[id] = max(maxY[id], y)
+            }
         }
     }
     for i in segments.indices {
-        let id = segments[i].id
-        segments[i].area = areas[id] ?? 0
-        if let x0 = minX[id], let y0 = minY[id], let x1 = maxX[id], let y1 = maxY[id] {
-            segments[i].boundingBox = (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+        let id = Int(segments[i].id)
+        segments[i].area = areas[id]
+        if maxX[id] >= 0 {
+            segments[i].boundingBox = (minX[id], minY[id], maxX[id] - minX[id] + 1, maxY[id] - minY[id] + 1)
         }
     }
     return PanopticResult(map: map, segments: segments, queryFates: fates, queryLabels: labels, queryScores: scores)
+}
+
+/// The pixel vote from the logits: the kept queries' probabilities resized to the output in row
+/// blocks (a few MB at a time), score-weighted, each pixel's owner and each query's area ≥ mask_threshold.
+private func pixelVote(_ prediction: LayerPrediction, kept: [Int], scores: [Float], output: OutputSize, size: OutputSize?,
+                       options: PostProcessingOptions, reference: Tensor?, owner: inout [Int32]) -> [Int] {
+    // Probabilities of the kept queries at the source resolution.
+    let direct = options.maskResize == .direct && size != nil
+    // `.direct` starts from the image's region of the model's logits (a padded input's crop).
+    let from = direct ? sourceLogits(prediction, mode: .direct) : reference ?? sourceLogits(prediction, mode: .via384)
+    let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
+    var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
+        let plane = sourceHeight * sourceWidth
+        for (k, q) in kept.enumerated() {
+            for i in 0..<plane { out[k * plane + i] = from.scalars[q * plane + i] }
+        }
+    }
+    // transformers resizes probabilities (after the sigmoid); `.direct` resizes logits instead.
+    if !direct { source.applySigmoid() }
+
+    // Per kept query, how many of its pixels pass mask_threshold.
+    var originalArea = [Int](repeating: 0, count: kept.count)
+    let maskThreshold = Float(options.maskThreshold)
+    forEachRowBlock(height: output.height, width: output.width, channels: kept.count) { rows in
+        var block = resizeBilinear(source, height: output.height, width: output.width, rows: rows)
+        if direct { block.applySigmoid() }
+        let plane = rows.count * output.width
+        block.withUnsafeMutableBufferPointer { bp in
+            for k in 0..<kept.count {
+                let weight = scores[kept[k]]
+                let row = bp.baseAddress! + k * plane
+                for i in 0..<plane {
+                    row[i] *= weight                               // score-weighted, as transformers (in place)
+                    if row[i] >= maskThreshold { originalArea[k] += 1 }
+                }
+            }
+        }
+        owner.withUnsafeMutableBufferPointer { op in
+            argmaxOverChannels(block.reshaped([kept.count, plane]), into: op.baseAddress! + rows.lowerBound * output.width)
+        }
+    }
+    return originalArea
 }

@@ -156,6 +156,38 @@ struct ExplorerLoopTests {
         }
     }
 
+    @Test("threshold steps from the kept output probabilities (as the loop keeps them) equal post-processing from scratch, both mask-resize modes")
+    func keptProbabilitiesEqualFresh() throws {
+        let document = Self.document
+        let final = document.predictions.final
+        let size = OutputSize(height: document.image.height, width: document.image.width)
+        let reference = referenceLogits(final)
+        for mode in MaskResize.allCases {
+            let probabilities = outputProbabilities(final, size: size, maskResize: mode, reference: mode == .via384 ? reference : nil)
+            var d = document
+            for (threshold, mask, overlap) in [(0.3, 0.5, 0.8), (0.3, 0.6, 0.8), (0.3, 0.35, 0.8), (0.3, 0.35, 0.5), (0.1, 0.5, 0.95), (0.7, 0.2, 0.1)] {
+                let options = PostProcessingOptions(threshold: threshold, maskThreshold: mask, overlapThreshold: overlap, maskResize: mode)
+                d = d.reprocessed(options: options, reference: mode == .via384 ? reference : nil, probabilities: probabilities)
+                let fresh = panopticSegmentation(final, stuffLabels: document.stuff, size: size, options: options)
+                #expect(d.panoptic.map.values == fresh.map.values, "map at \(options)")
+                #expect(d.panoptic.segments == fresh.segments && d.panoptic.queryFates == fresh.queryFates, "segments at \(options)")
+            }
+        }
+    }
+
+    @Test("the loop's threshold steps (which keep the output probabilities) show post-processing from scratch")
+    func loopStepsEqualFresh() throws {
+        let (loop, _) = Self.loop(Self.keys("2tmmOtM") + [nil])
+        for _ in 0..<9 { loop.step() }
+        let shown = try #require(loop.document(0))
+        let options = loop.state.options
+        #expect(options != PostProcessingOptions() && loop.probabilities?.index == 0)
+        let final = Self.document.predictions.final
+        let fresh = panopticSegmentation(final, stuffLabels: Self.document.stuff,
+                                         size: OutputSize(height: Self.document.image.height, width: Self.document.image.width), options: options)
+        #expect(shown.panoptic.map.values == fresh.map.values && shown.panoptic.segments == fresh.segments && shown.panoptic.queryFates == fresh.queryFates)
+    }
+
     @Test("e exports what is shown, at the thresholds shown")
     func export() throws {
         let directory = NSTemporaryDirectory() + "maskscope-export-\(UUID().uuidString.prefix(8))"
