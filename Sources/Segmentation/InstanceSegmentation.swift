@@ -34,10 +34,9 @@ public func instanceSegmentation(_ prediction: LayerPrediction, readouts: QueryR
     let top = candidates.prefix(queries)
 
     // Logits at the resolution binary masks and mask scores are taken at.
-    let direct = options.maskResize == .direct && size != nil
-    let logits = direct
-        ? resizeBilinear(imageLogits(prediction), height: size!.height, width: size!.width)
-        : reference ?? sourceLogits(prediction, mode: .via384)
+    let start = resizeStart(prediction, maskResize: options.maskResize, size: size, reference: reference)
+    let direct = start.direct
+    let logits = direct ? resizeBilinear(start.logits, height: size!.height, width: size!.width) : start.logits
     let height = logits.shape[1], width = logits.shape[2], pixels = height * width
 
     var maskScores: [Int: (bits: [UInt8], score: Float)] = [:]

@@ -27,6 +27,15 @@ func imageLogits(_ prediction: LayerPrediction) -> Tensor {
     return padding.croppedLogits(prediction.maskLogits)
 }
 
+/// The logits a post-processor resizes to `size` from, and whether it resizes logits (`.direct`: the
+/// image's region, one resize) or starts at 384×384 (transformers; the caller's `reference` when it
+/// keeps them). Without a target size results stay at 384×384, so nothing is direct.
+func resizeStart(_ prediction: LayerPrediction, maskResize: MaskResize, size: OutputSize?,
+                 reference: Tensor?) -> (logits: Tensor, direct: Bool) {
+    let direct = maskResize == .direct && size != nil
+    return (direct ? imageLogits(prediction) : reference ?? sourceLogits(prediction, mode: .via384), direct)
+}
+
 /// The 384×384 logits `[Q, 384, 384]` `.via384` post-processing starts from, for a caller that
 /// post-processes one prediction many times (the explorer's live thresholds) and keeps them.
 public func referenceLogits(_ prediction: LayerPrediction) -> Tensor {

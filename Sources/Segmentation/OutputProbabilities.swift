@@ -13,8 +13,9 @@ import TensorCore
 public func outputProbabilities(_ prediction: LayerPrediction, size: OutputSize?, maskResize: MaskResize,
                                 reference: Tensor? = nil) -> Tensor {
     let output = size ?? .reference
-    let direct = maskResize == .direct && size != nil
-    var source = direct ? sourceLogits(prediction, mode: .direct) : reference ?? sourceLogits(prediction, mode: .via384)
+    let start = resizeStart(prediction, maskResize: maskResize, size: size, reference: reference)
+    let direct = start.direct
+    var source = start.logits
     if !direct { source.applySigmoid() }   // transformers resizes probabilities; `.direct` resizes logits
     var probabilities = resizeBilinear(source, height: output.height, width: output.width, rows: 0..<output.height)
     if direct { probabilities.applySigmoid() }

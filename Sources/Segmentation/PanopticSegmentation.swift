@@ -150,9 +150,7 @@ public func panopticSegmentation(_ prediction: LayerPrediction, readouts: QueryR
 private func pixelVote(_ prediction: LayerPrediction, kept: [Int], scores: [Float], output: OutputSize, size: OutputSize?,
                        options: PostProcessingOptions, reference: Tensor?, owner: inout [Int32]) -> [Int] {
     // Probabilities of the kept queries at the source resolution.
-    let direct = options.maskResize == .direct && size != nil
-    // `.direct` starts from the image's region of the model's logits (a padded input's crop).
-    let from = direct ? sourceLogits(prediction, mode: .direct) : reference ?? sourceLogits(prediction, mode: .via384)
+    let (from, direct) = resizeStart(prediction, maskResize: options.maskResize, size: size, reference: reference)
     let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
     var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
         let plane = sourceHeight * sourceWidth
