@@ -154,8 +154,12 @@ private func pixelVote(_ prediction: LayerPrediction, kept: [Int], scores: [Floa
     let sourceHeight = from.shape[1], sourceWidth = from.shape[2]
     var source = Tensor(shape: [kept.count, sourceHeight, sourceWidth]) { out in
         let plane = sourceHeight * sourceWidth
-        for (k, q) in kept.enumerated() {
-            for i in 0..<plane { out[k * plane + i] = from.scalars[q * plane + i] }
+        // Whole planes through the buffer, not `scalars[i]` per element (its getter is not free in a loop).
+        from.withUnsafeBufferPointer { fp in
+            for (k, q) in kept.enumerated() {
+                _ = UnsafeMutableBufferPointer(rebasing: out[(k * plane)..<((k + 1) * plane)])
+                    .initialize(from: fp[(q * plane)..<((q + 1) * plane)])
+            }
         }
     }
     // transformers resizes probabilities (after the sigmoid); `.direct` resizes logits instead.
