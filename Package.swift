@@ -39,8 +39,12 @@ let package = Package(
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", pkgConfig: "ncursesw",
                        providers: [.apt(["libncursesw5-dev"])]),
 
+        // The packed-weight GEMM kernels (AVX-512 and AVX2 in one file, chosen at run time). Optimised in
+        // debug builds too: the tests run whole models through it.
+        .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O2"])]),
+
         .target(name: "FileIO"),
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CCPUID"], swiftSettings: vectorCode),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CCPUID", "CGEMM"], swiftSettings: vectorCode),
         .target(name: "Safetensors", dependencies: ["TensorCore", "FileIO"]),
         // PyTorch checkpoints: torch's zip format and a restricted unpickler that never runs code.
         .target(name: "TorchCheckpoint", dependencies: ["TensorCore", "Safetensors", "FileIO"]),

@@ -5,13 +5,28 @@ import TensorCore
 
 /// `nn.Linear`: `weight [out, in]`, optional `bias [out]`.
 public struct Linear: Sendable {
-    public var weight: Tensor
-    public var bias: Tensor?
+    public let weight: Tensor
+    public let bias: Tensor?
+    /// The weight packed for this CPU's GEMM kernel (TensorCore/PackedGEMM), nil where there is none:
+    /// then `weight` goes to OpenBLAS. Immutable weights keep the two from drifting apart.
+    let packedWeight: PackedWeight?
     public var inputWidth: Int { weight.shape[1] }
     public var outputWidth: Int { weight.shape[0] }
 
+    public init(weight: Tensor, bias: Tensor?) {
+        self.init(weight: weight, bias: bias, packing: true)
+    }
+
+    /// `packing: false` for a layer that is only a part on its way into `fused`.
+    init(weight: Tensor, bias: Tensor?, packing: Bool) {
+        self.weight = weight
+        self.bias = bias
+        packedWeight = packing ? PackedWeight(weight) : nil
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        linear(x, weight: weight, bias: bias)
+        if let packedWeight { return packedLinear(x, weight: packedWeight, bias: bias) }
+        return linear(x, weight: weight, bias: bias)
     }
 
     /// Layers that read the same input as one layer whose outputs are theirs side by side: one wide

@@ -6,7 +6,11 @@ import Synchronization
 public struct GEMMShape: Hashable, Sendable, CustomStringConvertible {
     public var m: Int, n: Int, k: Int
     public var transposeA: Bool, transposeB: Bool
-    public var description: String { "\(m)×\(n)×\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")" }
+    /// Run by the packed-weight kernels (PackedGEMM.swift) rather than OpenBLAS.
+    public var packedWeights = false
+    public var description: String {
+        "\(m)×\(n)×\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")\(packedWeights ? " packed" : "")"
+    }
 }
 
 public struct GEMMShapeTiming: Sendable {
@@ -16,7 +20,7 @@ public struct GEMMShapeTiming: Sendable {
     public var gflopPerSecond: Double { Double(2 * shape.m * shape.n * shape.k * calls) / seconds / 1e9 }
 }
 
-/// Times `parallelSgemm` calls, the model's GEMMs except those a kernel runs inside its own parallel
+/// Times `parallelSgemm` and `packedLinear` calls, the model's GEMMs except those a kernel runs inside its own parallel
 /// loop (the Winograd convolution's, per-head attention products); those count with their kernel.
 public enum GEMMShapeProfile {
     private static let recording = Atomic<Bool>(false)

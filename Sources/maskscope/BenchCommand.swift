@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also time every GEMM shape over the timed runs (calls, ms per forward, GFLOP/s).")
     var gemmShapes = false
 
-    @Flag(help: "Only print the BLAS kernel in use, its instruction set against the CPU's, and how it was chosen.")
+    @Flag(help: "Only print the BLAS kernel in use, its instruction set against the CPU's, and how it was chosen; then the linear layers' packed-weight kernel.")
     var kernel = false
 
     @Flag(help: "Time the explorer's redraw after a key press (compose + damage diff at 200×60 cells) instead of inference.")
@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if kernel { return print(BLASKernel.report(choice: BLASRestart.choice)) }
+        if kernel { return print(BLASKernel.report(choice: BLASRestart.choice) + "\n" + PackedGEMM.report) }
         if redraw { return try reportingErrors { try benchmarkRedraw() } }
         try reportingErrors {
             let model = try modelOptions.load()
@@ -122,6 +122,7 @@ struct BenchCommand: ParsableCommand {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("model \(model.location.name) · input \(inputShape.0)×\(inputShape.1) (h×w) · \(runs) runs after 1 warm-up · \(parallelWorkerCount) threads")
             print(BLASKernel.report(choice: BLASRestart.choice))
+            print(PackedGEMM.report)
             print("stage                       median       min       max    GFLOP   GFLOP/s")
             for name in ["preprocess", "backbone", "pixel decoder", "transformer decoder", "forward", "post-process (panoptic)", "total"] {
                 guard let values = samples[name]?.sorted(), !values.isEmpty else { continue }

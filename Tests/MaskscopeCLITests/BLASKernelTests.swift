@@ -11,7 +11,8 @@ struct BLASKernelCLITests {
     /// The environment a user has: nothing chosen for OpenBLAS, no restart in progress.
     var defaultEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for name in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_VERBOSE", BLASKernel.restartVariable, BLASKernel.pretendVariable] {
+        for name in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_VERBOSE", BLASKernel.restartVariable, BLASKernel.pretendVariable,
+                     PackedGEMM.environmentVariable] {
             environment[name] = nil
         }
         return environment
@@ -28,20 +29,37 @@ struct BLASKernelCLITests {
         return .sse
     }
 
-    /// "BLAS Cooperlake (AVX-512 kernels; CPU has AVX-512) · …" → ("Cooperlake", whole line).
-    func kernel(_ environment: [String: String]) throws -> (core: String, line: String) {
+    /// "BLAS Cooperlake (AVX-512 kernels; CPU has AVX-512) · …" → ("Cooperlake", that line), and the
+    /// second line: the linear layers' kernel.
+    func kernel(_ environment: [String: String]) throws -> (core: String, line: String, linearLayers: String) {
         let result = try runMaskscope(["bench", "--kernel"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
-        let line = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let line = lines.first ?? ""
         let core = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
-        return (core, line)
+        return (core, line, lines.dropFirst().first ?? "")
+    }
+
+    @Test("with nothing set, linear layers run the packed-weight kernel for the CPU's widest instructions")
+    func linearLayersUseTheCPUsKernel() throws {
+        let cpu = try #require(cpuISAFromKernel)
+        var environment = defaultEnvironment
+        let (_, _, linearLayers) = try kernel(environment)
+        if cpu >= .avx2 {
+            #expect(linearLayers.hasPrefix("linear layers: packed weights, \(cpu) kernel"), "\(linearLayers)")
+        } else {
+            #expect(linearLayers.hasPrefix("linear layers: OpenBLAS"), "\(linearLayers)")
+        }
+        environment[PackedGEMM.environmentVariable] = "openblas"
+        let (_, _, turnedOff) = try kernel(environment)
+        #expect(turnedOff == "linear layers: OpenBLAS (\(PackedGEMM.environmentVariable) set)", "\(turnedOff)")
     }
 
     @Test("with nothing set, the kernels use the CPU's widest vector instructions")
     func defaultEnvironmentMatchesCPU() throws {
         let cpu = try #require(cpuISAFromKernel)
         #expect(CPUFeatures.current.isa == cpu, "CPUID says \(CPUFeatures.current.isa), /proc/cpuinfo says \(cpu)")
-        let (core, line) = try kernel(defaultEnvironment)
+        let (core, line, _) = try kernel(defaultEnvironment)
         #expect(BLASKernel.isa(ofCore: core) >= cpu, "\(line)")
         #expect(!line.contains("WARNING"), "\(line)")
     }
@@ -52,7 +70,7 @@ struct BLASKernelCLITests {
         guard cpu >= .avx2 else { return }   // an SSE-only CPU has nothing stronger to force
         var environment = defaultEnvironment
         environment[BLASKernel.pretendVariable] = "Prescott"
-        let (core, line) = try kernel(environment)
+        let (core, line, _) = try kernel(environment)
         #expect(BLASKernel.isa(ofCore: core) == cpu, "\(line)")
         #expect(line.contains("OpenBLAS picked Prescott; maskscope restarted with OPENBLAS_CORETYPE=\(core)"), "\(line)")
     }
@@ -61,7 +79,7 @@ struct BLASKernelCLITests {
     func userChoiceRespected() throws {
         var environment = defaultEnvironment
         environment["OPENBLAS_CORETYPE"] = "Prescott"
-        let (core, line) = try kernel(environment)
+        let (core, line, _) = try kernel(environment)
         #expect(core == "Prescott", "\(line)")
         #expect(line.contains("OPENBLAS_CORETYPE=Prescott set in the environment"), "\(line)")
     }

@@ -91,15 +91,23 @@ public final class WeightLoader {
 
     // MARK: Building blocks
 
+    /// A linear layer. Where its weight is packed for the GEMM kernel, the packed copy is what runs,
+    /// so the weight's pages in a mapped file are released rather than kept resident twice.
     public func linear(_ prefix: String, input: Int, output: Int, bias: Bool = true) throws -> Linear {
-        Linear(weight: try tensor(prefix + ".weight", shape: [output, input]),
-               bias: bias ? try tensor(prefix + ".bias", shape: [output]) : nil)
+        let layer = Linear(weight: try tensor(prefix + ".weight", shape: [output, input]),
+                           bias: bias ? try tensor(prefix + ".bias", shape: [output]) : nil)
+        if layer.packedWeight != nil, let fileName = fileNames[prefix + ".weight"] { file.releasePages(fileName) }
+        return layer
     }
 
     /// Layers that read the same input, loaded and fused into one (`Linear.fused`). The fused copy
     /// replaces the parts, so their pages in a mapped file are released rather than kept resident.
     public func fusedLinear(_ prefixes: [String], input: Int, output: Int, bias: Bool = true) throws -> Linear {
-        let fused = Linear.fused(try prefixes.map { try linear($0, input: input, output: output, bias: bias) })
+        let parts = try prefixes.map {
+            Linear(weight: try tensor($0 + ".weight", shape: [output, input]),
+                   bias: bias ? try tensor($0 + ".bias", shape: [output]) : nil, packing: false)
+        }
+        let fused = Linear.fused(parts)
         for prefix in prefixes {
             for suffix in bias ? [".weight", ".bias"] : [".weight"] {
                 if let fileName = fileNames[prefix + suffix] { file.releasePages(fileName) }
