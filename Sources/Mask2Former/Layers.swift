@@ -5,13 +5,40 @@ import TensorCore
 
 /// `nn.Linear`: `weight [out, in]`, optional `bias [out]`.
 public struct Linear: Sendable {
-    public let weight: Tensor
+    /// The weight in the form the GEMM reads: packed for this CPU's kernel (TensorCore/PackedGEMM), or
+    /// as loaded for OpenBLAS where there is no kernel. Only one is kept: a Swin-L's are 0.8 GB.
+    enum Storage: Sendable {
+        case packed(PackedWeight)
+        case plain(Tensor)
+    }
+    let storage: Storage
     public let bias: Tensor?
-    /// The weight packed for this CPU's GEMM kernel (TensorCore/PackedGEMM), nil where there is none:
-    /// then `weight` goes to OpenBLAS. Immutable weights keep the two from drifting apart.
-    let packedWeight: PackedWeight?
-    public var inputWidth: Int { weight.shape[1] }
-    public var outputWidth: Int { weight.shape[0] }
+
+    public var inputWidth: Int {
+        switch storage {
+        case .packed(let packed): packed.inputs
+        case .plain(let weight): weight.shape[1]
+        }
+    }
+    public var outputWidth: Int {
+        switch storage {
+        case .packed(let packed): packed.outputs
+        case .plain(let weight): weight.shape[0]
+        }
+    }
+
+    /// The weight `[out, in]` (unpacked again when packed: for fusing and tests, not the forward pass).
+    public var weight: Tensor {
+        switch storage {
+        case .packed(let packed): packed.unpacked()
+        case .plain(let weight): weight
+        }
+    }
+
+    var packedWeight: PackedWeight? {
+        if case .packed(let packed) = storage { return packed }
+        return nil
+    }
 
     public init(weight: Tensor, bias: Tensor?) {
         self.init(weight: weight, bias: bias, packing: true)
@@ -19,14 +46,15 @@ public struct Linear: Sendable {
 
     /// `packing: false` for a layer that is only a part on its way into `fused`.
     init(weight: Tensor, bias: Tensor?, packing: Bool) {
-        self.weight = weight
+        storage = (packing ? PackedWeight(weight) : nil).map { .packed($0) } ?? .plain(weight)
         self.bias = bias
-        packedWeight = packing ? PackedWeight(weight) : nil
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let packedWeight { return packedLinear(x, weight: packedWeight, bias: bias) }
-        return linear(x, weight: weight, bias: bias)
+        switch storage {
+        case .packed(let packed): packedLinear(x, weight: packed, bias: bias)
+        case .plain(let weight): linear(x, weight: weight, bias: bias)
+        }
     }
 
     /// Layers that read the same input as one layer whose outputs are theirs side by side: one wide

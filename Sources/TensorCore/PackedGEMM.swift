@@ -64,6 +64,18 @@ public final class PackedWeight: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    /// The weight `[outputs, inputs]` back from its panels.
+    public func unpacked() -> Tensor {
+        let width = maskscope_gemm_panel_width(Int32(isa.rawValue))
+        let packed = UnsafePointer(storage.assumingMemoryBound(to: Float.self))
+        return Tensor(shape: [outputs, inputs]) { w in
+            for o in 0..<outputs {
+                let panel = packed + (o / width) * width * inputs + o % width
+                for i in 0..<inputs { w[o * inputs + i] = panel[i * width] }
+            }
+        }
+    }
+
     /// Bytes the packed copy occupies.
     public var byteCount: Int {
         maskscope_gemm_packed_count(Int32(isa.rawValue), outputs, inputs) * MemoryLayout<Float>.size

@@ -16,6 +16,8 @@ struct LinearLayerTests {
         #expect(layer.packedWeight?.isa == PackedGEMM.isa)
         if PackedGEMM.isa != nil { #expect(layer.packedWeight != nil) }
         expectClose(layer(x), linear(x, weight: weight, bias: bias), stage: "packed vs OpenBLAS", tolerance: 1e-5)
+        #expect(layer.weight == weight, "the weight unpacked again is the one loaded")
+        #expect(layer.inputWidth == 384 && layer.outputWidth == 96)
     }
 
     @Test("parts loaded for fusing are not packed; the fused layer is")
