@@ -165,21 +165,21 @@ size_t maskscope_gemm_packed_count(int isa, long n, long k) {
     return (size_t)((n + width - 1) / width) * (size_t)width * (size_t)k;
 }
 
+#if defined(__x86_64__)
+static void packActivations(const float *a, long lda, long valid, long mr, long depth, float *panel);
+#endif
+
 void maskscope_gemm_pack(int isa, const float *w, long n, long k, long ldw, float *packed) {
     long width = maskscope_gemm_panel_width(isa);
     if (width == 0) return;
+#if defined(__x86_64__)
+    // A panel is the transpose of `width` weight rows, as an activation micro-panel is of mr rows.
     for (long p0 = 0; p0 < n; p0 += width) {
-        float *panel = packed + (p0 / width) * width * k;
-        long columns = n - p0 < width ? n - p0 : width;
-        for (long j = 0; j < width; j++) {
-            const float *row = w + (p0 + j) * ldw;
-            if (j < columns) {
-                for (long p = 0; p < k; p++) panel[p * width + j] = row[p];
-            } else {
-                for (long p = 0; p < k; p++) panel[p * width + j] = 0;
-            }
-        }
+        packActivations(w + p0 * ldw, ldw, n - p0 < width ? n - p0 : width, width, k, packed + (p0 / width) * width * k);
     }
+#else
+    (void)w; (void)n; (void)k; (void)ldw; (void)packed;
+#endif
 }
 
 static long minimum(long a, long b) { return a < b ? a : b; }
@@ -187,7 +187,8 @@ static long minimum(long a, long b) { return a < b ? a : b; }
 #if defined(__x86_64__)
 // `valid` rows of A (row stride lda), `depth` inputs each, into a micro-panel: for each input, the mr
 // rows' values side by side, zero past `valid`. Four rows at a time as 4 × 4 SSE transposes (every
-// x86-64 has SSE2): scalar copies cost a fifth of the narrow layers' time (Swin stage 1, 96 outputs).
+// x86-64 has SSE2): scalar copies cost a fifth of the narrow layers' time (Swin stage 1, 96 outputs),
+// and the same transpose packs the weights at load (0.8 GB for a Swin-L).
 static void packActivations(const float *a, long lda, long valid, long mr, long depth, float *panel) {
     long i = 0;
     for (; i + 4 <= valid; i += 4) {
