@@ -45,7 +45,15 @@ static void kernel12x32(long kc, const float *restrict ap, const float *restrict
     DECLARE(0) DECLARE(1) DECLARE(2) DECLARE(3) DECLARE(4) DECLARE(5)
     DECLARE(6) DECLARE(7) DECLARE(8) DECLARE(9) DECLARE(10) DECLARE(11)
 #undef DECLARE
+    // As BLIS's skx kernel: the C tile fetched while the products run, the weight panel 16 inputs ahead
+    // (+2 % on the model's shapes, Tools/gemm_packed.c).
+    for (int i = 0; i < 12; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+    }
     for (long p = 0; p < kc; p++) {
+        _mm_prefetch((const char *)(wp + 32 * 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(wp + 32 * 16 + 16), _MM_HINT_T0);
         const __m512 w0 = _mm512_load_ps(wp), w1 = _mm512_load_ps(wp + 16);
         __m512 a;
 #define ROW(i) a = _mm512_set1_ps(ap[i]); \
