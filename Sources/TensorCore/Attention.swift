@@ -20,18 +20,24 @@ public func attentionHead(
           a: query, lda: queryStride, b: key, ldb: keyStride, c: scores, ldc: keyCount)
     // Bias, mask and softmax row by row, so each row is read while it is still in L1 (a Swin-L window's
     // scores are 144×144 floats, 83 KB: whole-matrix passes went to L2 once per term).
+    // Row pointers rather than `offset + i` indices: the overflow checks on the index kept these loops scalar.
     for q in 0..<queryCount {
-        let row = scores + q * keyCount, offset = q * keyCount
+        let offset = q * keyCount
+        let row = scores + offset
         if let bias, let mask {
-            for i in 0..<keyCount { row[i] = row[i] + bias[offset + i] + mask[offset + i] }
+            let biasRow = bias + offset, maskRow = mask + offset
+            for i in 0..<keyCount { row[i] = row[i] + biasRow[i] + maskRow[i] }
         } else if let bias {
-            for i in 0..<keyCount { row[i] += bias[offset + i] }
+            let biasRow = bias + offset
+            for i in 0..<keyCount { row[i] += biasRow[i] }
         } else if let mask {
-            for i in 0..<keyCount { row[i] += mask[offset + i] }
+            let maskRow = mask + offset
+            for i in 0..<keyCount { row[i] += maskRow[i] }
         }
         if let blocked {
             // Branch-free so it vectorizes: a select, not a conditional store.
-            for i in 0..<keyCount { row[i] = blocked[offset + i] != 0 ? -.infinity : row[i] }
+            let blockedRow = blocked + offset
+            for i in 0..<keyCount { row[i] = blockedRow[i] != 0 ? -.infinity : row[i] }
         }
         softmaxInPlace(row, count: keyCount)
     }

@@ -8,13 +8,20 @@ import Glibc
 /// as in PyTorch (callers guarantee at least one finite entry).
 @inline(__always)
 public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<count { maximum = Swift.max(maximum, row[i]) }
+    // The maximum in 16 lanes (a scalar max chain is not vectorized: its NaN rules forbid reordering).
+    // A NaN entry makes the whole row NaN either way, through its exponential and the sum.
+    let raw = UnsafeMutableRawPointer(row)
+    let vectors = count / 16
+    var largest = SIMD16<Float>(repeating: -.infinity)
+    for v in 0..<vectors {
+        let x = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
+        largest.replace(with: x, where: x .> largest)
+    }
+    var maximum = largest.max()
+    for i in (vectors * 16)..<count { maximum = Swift.max(maximum, row[i]) }
     // Exponentials in their own loop so it vectorizes; the sum (a reduction) in 16 lanes.
     for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
-    let raw = UnsafeMutableRawPointer(row)
     var lanes = SIMD16<Float>(repeating: 0)
-    let vectors = count / 16
     for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) }
     var sum = lanes.sum()
     for i in (vectors * 16)..<count { sum += row[i] }
