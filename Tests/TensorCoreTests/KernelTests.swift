@@ -129,6 +129,22 @@ struct KernelTests {
         expectClose(groupNorm(map, groups: 4, weight: gw, bias: gb, eps: 1e-5), grouped, stage: "groupNorm", tolerance: 1e-5)
     }
 
+    @Test("a residual add fused with layerNorm equals += then layerNorm, bit for bit")
+    func residualNorms() {
+        var random = SeededRandom(seed: 4)
+        let x = random.tensor([300, 96], scale: 3), y = random.tensor([300, 96]), w = random.tensor([96]), b = random.tensor([96])
+        var sum = x
+        sum += y
+        let expected = layerNorm(sum, weight: w, bias: b, eps: 1e-5)
+        var preNorm = x
+        let normed = addThenLayerNorm(&preNorm, y, weight: w, bias: b, eps: 1e-5)
+        #expect(preNorm == sum, "addThenLayerNorm leaves x + residual in x")
+        #expect(normed == expected, "addThenLayerNorm returns the norm of the sum")
+        var postNorm = x
+        layerNormOfSum(&postNorm, adding: y, weight: w, bias: b, eps: 1e-5)
+        #expect(postNorm == expected, "layerNormOfSum")
+    }
+
     @Test("bilinear resize follows PyTorch's align_corners=False indexing")
     func bilinear() {
         // 2×2 → 4×4 has a closed form: edges clamp, inner samples at 1/4 and 3/4.

@@ -32,8 +32,7 @@ struct SwinBlock: Sendable {
         // reads its windows (padding rows = the bias) from this token-order output and writes back in
         // token order, so shift, partition and their inverses cost no pass over the activation.
         let context = attention(attention.queryKeyValue(layerNormBefore(x)), grid: grid)
-        x += attention.output(context)
-        var hidden = intermediate(layerNormAfter(x))
+        var hidden = intermediate(layerNormAfter.addingThenNormalizing(&x, attention.output(context)))
         hidden.applyGELU()
         x += output(hidden)
     }
