@@ -8,9 +8,18 @@ import Glibc
 /// as in PyTorch (callers guarantee at least one finite entry).
 @inline(__always)
 public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
-    // The maximum in 16 lanes (a scalar max chain is not vectorized: its NaN rules forbid reordering).
-    // A NaN entry makes the whole row NaN either way, through its exponential and the sum.
-    let raw = UnsafeMutableRawPointer(row)
+    let maximum = rowMaximum(row, count: count)
+    // Exponentials in their own loop so it vectorizes.
+    for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
+    divideBySum(row, count: count, into: row)
+}
+
+/// The largest of `count` floats (−∞ when empty), in 16 lanes: a scalar max chain is not vectorized
+/// (its NaN rules forbid reordering). A NaN entry makes a softmax row all NaN either way, through
+/// its exponential and the sum.
+@inline(__always)
+public func rowMaximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+    let raw = UnsafeRawPointer(row)
     let vectors = count / 16
     var largest = SIMD16<Float>(repeating: -.infinity)
     for v in 0..<vectors {
@@ -19,14 +28,21 @@ public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
     }
     var maximum = largest.max()
     for i in (vectors * 16)..<count { maximum = Swift.max(maximum, row[i]) }
-    // Exponentials in their own loop so it vectorizes; the sum (a reduction) in 16 lanes.
-    for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
+    return maximum
+}
+
+/// `destination[i] = values[i] / Σ values` (softmax's last step; `destination` may be `values`).
+/// The sum (a reduction) in 16 lanes, then the tail in order.
+@inline(__always)
+public func divideBySum(_ values: UnsafePointer<Float>, count: Int, into destination: UnsafeMutablePointer<Float>) {
+    let raw = UnsafeRawPointer(values)
     var lanes = SIMD16<Float>(repeating: 0)
+    let vectors = count / 16
     for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) }
     var sum = lanes.sum()
-    for i in (vectors * 16)..<count { sum += row[i] }
+    for i in (vectors * 16)..<count { sum += values[i] }
     let inverse = 1 / sum
-    for i in 0..<count { row[i] *= inverse }
+    for i in 0..<count { destination[i] = values[i] * inverse }
 }
 
 extension Tensor {

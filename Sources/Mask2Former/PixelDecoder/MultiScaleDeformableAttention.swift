@@ -38,6 +38,9 @@ struct MultiScaleDeformableAttention: Sendable {
                     weights.withUnsafeMutableBufferPointer { wp in
                         let location = SendablePointer(lp.baseAddress!), weight = SendablePointer(wp.baseAddress!)
                         parallelFor(tokenCount, minimumChunk: 64) { range in
+                            // A token's attention logits less their head's maximum, all heads side by side.
+                            let shifted = UnsafeMutablePointer<Float>.allocate(capacity: perToken)
+                            defer { shifted.deallocate() }
                             for s in range {
                                 let offsets = pp.baseAddress! + s * 3 * perToken
                                 // loc = reference + offset / (W_l, H_l), as transformers divides by the offset normaliser.
@@ -52,10 +55,19 @@ struct MultiScaleDeformableAttention: Sendable {
                                             out[2 * j + 1] = refY + offsets[2 * i + 1] / hgt
                                         }
                                     }
-                                    // Softmax jointly over (level, point), per head.
-                                    let row = weight.pointer + (h * tokenCount + s) * perHead
-                                    row.update(from: offsets + 2 * perToken + h * perHead, count: perHead)
-                                    softmaxInPlace(row, count: perHead)
+                                }
+                                // Softmax jointly over (level, point), per head, as `softmaxInPlace` computes it
+                                // but with every head's exponentials in one loop: a head's 12 never fill a vector.
+                                let logits = offsets + 2 * perToken
+                                for h in 0..<heads {
+                                    let head = logits + h * perHead
+                                    let maximum = rowMaximum(head, count: perHead)
+                                    for i in 0..<perHead { shifted[h * perHead + i] = head[i] - maximum }
+                                }
+                                for i in 0..<perToken { shifted[i] = fastExp(shifted[i]) }
+                                for h in 0..<heads {
+                                    divideBySum(shifted + h * perHead, count: perHead,
+                                                into: weight.pointer + (h * tokenCount + s) * perHead)
                                 }
                             }
                         }
