@@ -25,16 +25,18 @@ struct SwinBlock: Sendable {
     }
 
     /// `x [H·W, C]` → `[H·W, C]` in place (the residual adds reuse its storage instead of copying it).
-    /// `grid` carries this block's window layout (and its cached mask).
-    func update(_ x: inout Tensor, grid: PreparedGrid) {
+    /// `normed` is `layerNormBefore(x)`; returns `nextNorm(x)` of the updated x (the next block's
+    /// `layerNormBefore`, or the stage's output norm), computed in the same pass as the last residual
+    /// add. `grid` carries this block's window layout (and its cached mask).
+    func update(_ x: inout Tensor, normed: Tensor, grid: PreparedGrid, nextNorm: LayerNorm) -> Tensor {
         // Projections are per row and a zero row projects to the bias, so project the real tokens
         // only (up to 36% fewer rows when the grid is not a whole number of windows); the attention
         // reads its windows (padding rows = the bias) from this token-order output and writes back in
         // token order, so shift, partition and their inverses cost no pass over the activation.
-        let context = attention(attention.queryKeyValue(layerNormBefore(x)), grid: grid)
+        let context = attention(attention.queryKeyValue(normed), grid: grid)
         var hidden = intermediate(layerNormAfter.addingThenNormalizing(&x, attention.output(context)))
         hidden.applyGELU()
-        x += output(hidden)
+        return nextNorm.addingThenNormalizing(&x, output(hidden))
     }
 }
 
