@@ -14,6 +14,24 @@ public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
     divideBySum(row, count: count, into: row)
 }
 
+/// Softmax of `rows` consecutive rows of `count` values at `source`, row r written to
+/// `destination + r·destinationStride`: per row exactly `softmaxInPlace`, but every row's
+/// exponentials in one loop, so rows shorter than a vector (deformable attention's 12 logits per
+/// head) still fill vectors. `scratch` holds `rows·count` floats.
+public func softmaxRows(_ source: UnsafePointer<Float>, rows: Int, count: Int, scratch: UnsafeMutablePointer<Float>,
+                        into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
+    for r in 0..<rows {
+        let row = source + r * count, shifted = scratch + r * count
+        let maximum = rowMaximum(row, count: count)
+        for i in 0..<count { shifted[i] = row[i] - maximum }
+    }
+    let total = rows * count
+    for i in 0..<total { scratch[i] = fastExp(scratch[i]) }
+    for r in 0..<rows {
+        divideBySum(scratch + r * count, count: count, into: destination + r * destinationStride)
+    }
+}
+
 /// The largest of `count` floats (−∞ when empty), in 16 lanes: a scalar max chain is not vectorized
 /// (its NaN rules forbid reordering). A NaN entry makes a softmax row all NaN either way, through
 /// its exponential and the sum.

@@ -38,7 +38,7 @@ struct MultiScaleDeformableAttention: Sendable {
                     weights.withUnsafeMutableBufferPointer { wp in
                         let location = SendablePointer(lp.baseAddress!), weight = SendablePointer(wp.baseAddress!)
                         parallelFor(tokenCount, minimumChunk: 64) { range in
-                            // A token's attention logits less their head's maximum, all heads side by side.
+                            // Scratch for `softmaxRows`: one token's logits, all heads side by side.
                             let shifted = UnsafeMutablePointer<Float>.allocate(capacity: perToken)
                             defer { shifted.deallocate() }
                             for s in range {
@@ -56,19 +56,9 @@ struct MultiScaleDeformableAttention: Sendable {
                                         }
                                     }
                                 }
-                                // Softmax jointly over (level, point), per head, as `softmaxInPlace` computes it
-                                // but with every head's exponentials in one loop: a head's 12 never fill a vector.
-                                let logits = offsets + 2 * perToken
-                                for h in 0..<heads {
-                                    let head = logits + h * perHead
-                                    let maximum = rowMaximum(head, count: perHead)
-                                    for i in 0..<perHead { shifted[h * perHead + i] = head[i] - maximum }
-                                }
-                                for i in 0..<perToken { shifted[i] = fastExp(shifted[i]) }
-                                for h in 0..<heads {
-                                    divideBySum(shifted + h * perHead, count: perHead,
-                                                into: weight.pointer + (h * tokenCount + s) * perHead)
-                                }
+                                // Softmax jointly over (level, point), per head (all heads' exponentials in one loop).
+                                softmaxRows(offsets + 2 * perToken, rows: heads, count: perHead, scratch: shifted,
+                                            into: weight.pointer + s * perHead, destinationStride: tokenCount * perHead)
                             }
                         }
                     }
