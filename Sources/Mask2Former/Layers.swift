@@ -81,6 +81,16 @@ public struct LayerNorm: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         layerNorm(x, weight: weight, bias: bias, eps: eps)
     }
+
+    /// `x += residual`, returning the norm of the sum (pre-norm: the residual, then the next sublayer's norm).
+    public func addingThenNormalizing(_ x: inout Tensor, _ residual: Tensor) -> Tensor {
+        addThenLayerNorm(&x, residual, weight: weight, bias: bias, eps: eps)
+    }
+
+    /// `x = norm(x + residual)` in place (post-norm).
+    public func normalizeSum(_ x: inout Tensor, adding residual: Tensor) {
+        layerNormOfSum(&x, adding: residual, weight: weight, bias: bias, eps: eps)
+    }
 }
 
 /// `nn.GroupNorm` on a `[C, H, W]` map.

@@ -18,11 +18,29 @@ public func attentionHead(
 ) {
     sgemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
           a: query, lda: queryStride, b: key, ldb: keyStride, c: scores, ldc: keyCount)
-    let total = queryCount * keyCount
-    if let bias { for i in 0..<total { scores[i] += bias[i] } }
-    if let mask { for i in 0..<total { scores[i] += mask[i] } }
-    if let blocked { for i in 0..<total where blocked[i] != 0 { scores[i] = -.infinity } }
-    for q in 0..<queryCount { softmaxInPlace(scores + q * keyCount, count: keyCount) }
+    // Bias, mask and softmax row by row, so each row is read while it is still in L1 (a Swin-L window's
+    // scores are 144×144 floats, 83 KB: whole-matrix passes went to L2 once per term).
+    // Row pointers rather than `offset + i` indices: the overflow checks on the index kept these loops scalar.
+    for q in 0..<queryCount {
+        let offset = q * keyCount
+        let row = scores + offset
+        if let bias, let mask {
+            let biasRow = bias + offset, maskRow = mask + offset
+            for i in 0..<keyCount { row[i] = row[i] + biasRow[i] + maskRow[i] }
+        } else if let bias {
+            let biasRow = bias + offset
+            for i in 0..<keyCount { row[i] += biasRow[i] }
+        } else if let mask {
+            let maskRow = mask + offset
+            for i in 0..<keyCount { row[i] += maskRow[i] }
+        }
+        if let blocked {
+            // Branch-free so it vectorizes: a select, not a conditional store.
+            let blockedRow = blocked + offset
+            for i in 0..<keyCount { row[i] = blockedRow[i] != 0 ? -.infinity : row[i] }
+        }
+        softmaxInPlace(row, count: keyCount)
+    }
     sgemm(m: queryCount, n: headDim, k: keyCount, a: scores, lda: keyCount,
           b: value, ldb: valueStride, c: output, ldc: outputStride)
 }

@@ -39,9 +39,12 @@ extension Tensor {
         let rows = count / Swift.max(1, width)
         withUnsafeMutableBufferPointer { xp in
             row.withUnsafeBufferPointer { rp in
-                for r in 0..<rows {
-                    let base = xp.baseAddress! + r * width
-                    for c in 0..<width { base[c] += rp[c] }
+                let x = SendablePointer(xp.baseAddress!), add = rp.baseAddress!
+                parallelFor(rows, minimumChunk: Swift.max(1, 16384 / Swift.max(1, width))) { range in
+                    for r in range {
+                        let base = x.pointer + r * width
+                        for c in 0..<width { base[c] += add[c] }
+                    }
                 }
             }
         }
@@ -60,24 +63,28 @@ public func transposed(_ x: Tensor) -> Tensor {
     precondition(x.rank == 2, "transposed takes a matrix, got \(x.shape)")
     let rows = x.shape[0], cols = x.shape[1]
     return Tensor(shape: [cols, rows]) { out in
-        x.withUnsafeBufferPointer { xp in
-            let src = xp.baseAddress!
-            let dst = SendablePointer(out.baseAddress!)
-            // Blocked so both sides stay in cache.
-            let block = 32
-            let colBlocks = (cols + block - 1) / block
-            parallelFor(colBlocks, minimumChunk: 4) { range in
-                for cb in range {
-                    let c0 = cb * block, c1 = Swift.min(cols, c0 + block)
-                    var r0 = 0
-                    while r0 < rows {
-                        let r1 = Swift.min(rows, r0 + block)
-                        for c in c0..<c1 {
-                            for r in r0..<r1 { dst.pointer[c * rows + r] = src[r * cols + c] }
-                        }
-                        r0 = r1
-                    }
+        x.withUnsafeBufferPointer { xp in transpose(xp.baseAddress!, rows: rows, columns: cols, into: out.baseAddress!) }
+    }
+}
+
+/// Writes the transpose of the row-major `[rows, columns]` matrix at `source` to `destination`
+/// (`[columns, rows]`): `transposed` for callers that fill part of a larger buffer (the pixel
+/// decoder's concatenated levels) instead of copying a whole tensor into it afterwards.
+public func transpose(_ source: UnsafePointer<Float>, rows: Int, columns cols: Int, into destination: UnsafeMutablePointer<Float>) {
+    let dst = SendablePointer(destination)
+    // Blocked so both sides stay in cache.
+    let block = 32
+    let colBlocks = (cols + block - 1) / block
+    parallelFor(colBlocks, minimumChunk: 4) { range in
+        for cb in range {
+            let c0 = cb * block, c1 = Swift.min(cols, c0 + block)
+            var r0 = 0
+            while r0 < rows {
+                let r1 = Swift.min(rows, r0 + block)
+                for c in c0..<c1 {
+                    for r in r0..<r1 { dst.pointer[c * rows + r] = source[r * cols + c] }
                 }
+                r0 = r1
             }
         }
     }

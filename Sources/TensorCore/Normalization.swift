@@ -17,16 +17,77 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> 
                     let dst = SendablePointer(out.baseAddress!)
                     parallelFor(rows, minimumChunk: max(1, 16384 / max(1, width))) { range in
                         for r in range {
-                            let row = src + r * width
-                            let (meanF, rstd) = meanAndReciprocalStd(row, count: width, eps: eps)
-                            let y = dst.pointer + r * width
-                            for c in 0..<width { y[c] = (row[c] - meanF) * rstd * gamma[c] + beta[c] }
+                            normalizeRow(src + r * width, into: dst.pointer + r * width, count: width,
+                                         gamma: gamma, beta: beta, eps: eps)
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// `x += residual`, then `layerNorm(x)` of the sum, in one pass over the rows: each row is added
+/// and normalised while it is in L1 (a pre-norm block's residual add followed by the next
+/// sublayer's norm). The sums are the same as `+=` then `layerNorm`.
+public func addThenLayerNorm(_ x: inout Tensor, _ residual: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
+    precondition(x.shape == residual.shape, "addThenLayerNorm: \(x.shape) + \(residual.shape)")
+    let width = weight.count
+    precondition(x.shape.last == width && bias.count == width, "addThenLayerNorm: input \(x.shape), weight [\(width)]")
+    let rows = x.count / max(1, width)
+    return Tensor(shape: x.shape) { out in
+        x.withUnsafeMutableBufferPointer { xp in
+            residual.withUnsafeBufferPointer { rp in
+                weight.withUnsafeBufferPointer { wp in
+                    bias.withUnsafeBufferPointer { bp in
+                        let sum = SendablePointer(xp.baseAddress!), dst = SendablePointer(out.baseAddress!)
+                        let add = rp.baseAddress!, gamma = wp.baseAddress!, beta = bp.baseAddress!
+                        parallelFor(rows, minimumChunk: max(1, 16384 / max(1, width))) { range in
+                            for r in range {
+                                let row = sum.pointer + r * width, other = add + r * width
+                                for c in 0..<width { row[c] += other[c] }
+                                normalizeRow(row, into: dst.pointer + r * width, count: width, gamma: gamma, beta: beta, eps: eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `x = layerNorm(x + residual)` in place (a post-norm block's residual and norm) in one pass.
+public func layerNormOfSum(_ x: inout Tensor, adding residual: Tensor, weight: Tensor, bias: Tensor, eps: Float) {
+    precondition(x.shape == residual.shape, "layerNormOfSum: \(x.shape) + \(residual.shape)")
+    let width = weight.count
+    precondition(x.shape.last == width && bias.count == width, "layerNormOfSum: input \(x.shape), weight [\(width)]")
+    let rows = x.count / max(1, width)
+    x.withUnsafeMutableBufferPointer { xp in
+        residual.withUnsafeBufferPointer { rp in
+            weight.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    let sum = SendablePointer(xp.baseAddress!)
+                    let add = rp.baseAddress!, gamma = wp.baseAddress!, beta = bp.baseAddress!
+                    parallelFor(rows, minimumChunk: max(1, 16384 / max(1, width))) { range in
+                        for r in range {
+                            let row = sum.pointer + r * width, other = add + r * width
+                            for c in 0..<width { row[c] += other[c] }
+                            // In place: the statistics are taken before the row is overwritten.
+                            normalizeRow(row, into: row, count: width, gamma: gamma, beta: beta, eps: eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One LayerNorm row: `(x − mean)·rstd·γ + β`. `destination` may be `row` itself.
+@inline(__always)
+func normalizeRow(_ row: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count width: Int,
+                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+    let (meanF, rstd) = meanAndReciprocalStd(row, count: width, eps: eps)
+    for c in 0..<width { y[c] = (row[c] - meanF) * rstd * gamma[c] + beta[c] }
 }
 
 /// `nn.GroupNorm(groups, C, eps)` on a `[C, H, W]` map: statistics per group of C/groups

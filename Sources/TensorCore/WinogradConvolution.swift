@@ -64,8 +64,12 @@ public func conv2d3x3(_ x: Tensor, kernel: WinogradKernel, bias: Tensor?) -> Ten
     // the transformed block (16 × C × tiles, 16 MB at C = 256) stays bounded at any image size.
     let rowsPerBlock = max(1, min(tilesHigh, 1024 / tilesWide))
     let blockTiles = rowsPerBlock * tilesWide
-    // Each channel's input rows for one block, zero-padded by one on every side.
-    let slabWidth = 2 * tilesWide + 2, slabHeight = 2 * rowsPerBlock + 2
+    // Each channel's input rows for one block, zero-padded by one on every side, each row split into
+    // its even and odd padded columns (`half` floats each, with a vector's slack for the last lanes):
+    // a tile's four columns are then evens[tx], odds[tx], evens[tx + 1], odds[tx + 1], so the
+    // transform runs 16 tiles per vector with contiguous loads (the interleaved scalar form spilled).
+    let half = tilesWide + 1 + WinogradLanes.scalarCount
+    let slabWidth = 2 * half, slabHeight = 2 * rowsPerBlock + 2
     var slab = [Float](repeating: 0, count: cin * slabHeight * slabWidth)
     var inputTiles = [Float](repeating: 0, count: 16 * cin * blockTiles)
     var products = [Float](repeating: 0, count: 16 * cout * blockTiles)
@@ -90,31 +94,48 @@ public func conv2d3x3(_ x: Tensor, kernel: WinogradKernel, bias: Tensor?) -> Ten
                     for c in channels {
                         let padded = slab.pointer + c * slabHeight * slabWidth
                         for r in 0..<(2 * rows + 2) {
-                            let line = padded + r * slabWidth
+                            let evens = padded + r * slabWidth, odds = evens + half
                             let y = firstInputRow + r
-                            line.initialize(repeating: 0, count: slabWidth)
+                            evens.initialize(repeating: 0, count: slabWidth)
                             if y >= 0 && y < height {
-                                (line + 1).update(from: input + (c * height + y) * width, count: width)
+                                // Padded column j holds input column j − 1: evens[k] = x[2k − 1], odds[k] = x[2k].
+                                let source = input + (c * height + y) * width
+                                for k in 0..<((width + 1) / 2) { odds[k] = source[2 * k] }
+                                for k in 1..<(width / 2 + 1) { evens[k] = source[2 * k - 1] }
                             }
                         }
                         let plane = cin * tiles
                         for tileRow in 0..<rows {
-                            let p0 = padded + 2 * tileRow * slabWidth
-                            let p1 = p0 + slabWidth, p2 = p1 + slabWidth, p3 = p2 + slabWidth
+                            let e0 = padded + 2 * tileRow * slabWidth, o0 = e0 + half
+                            let e1 = e0 + slabWidth, o1 = e1 + half
+                            let e2 = e1 + slabWidth, o2 = e2 + half
+                            let e3 = e2 + slabWidth, o3 = e3 + half
                             let dst = v.pointer + c * tiles + tileRow * tilesWide
-                            for tx in 0..<tilesWide {
-                                let o = 2 * tx
+                            for tx in stride(from: 0, to: tilesWide, by: WinogradLanes.scalarCount) {
+                                func load(_ p: UnsafeMutablePointer<Float>, _ offset: Int) -> WinogradLanes {
+                                    UnsafeRawPointer(p + tx + offset).loadUnaligned(as: WinogradLanes.self)
+                                }
+                                // Columns o, o + 1, o + 2, o + 3 of the tile (o = 2·tx) in each of its 4 rows.
+                                let p00 = load(e0, 0), p01 = load(o0, 0), p02 = load(e0, 1), p03 = load(o0, 1)
+                                let p10 = load(e1, 0), p11 = load(o1, 0), p12 = load(e1, 1), p13 = load(o1, 1)
+                                let p20 = load(e2, 0), p21 = load(o2, 0), p22 = load(e2, 1), p23 = load(o2, 1)
+                                let p30 = load(e3, 0), p31 = load(o3, 0), p32 = load(e3, 1), p33 = load(o3, 1)
                                 // Bᵀ down the columns…
-                                let t00 = p0[o] - p2[o], t01 = p0[o + 1] - p2[o + 1], t02 = p0[o + 2] - p2[o + 2], t03 = p0[o + 3] - p2[o + 3]
-                                let t10 = p1[o] + p2[o], t11 = p1[o + 1] + p2[o + 1], t12 = p1[o + 2] + p2[o + 2], t13 = p1[o + 3] + p2[o + 3]
-                                let t20 = p2[o] - p1[o], t21 = p2[o + 1] - p1[o + 1], t22 = p2[o + 2] - p1[o + 2], t23 = p2[o + 3] - p1[o + 3]
-                                let t30 = p1[o] - p3[o], t31 = p1[o + 1] - p3[o + 1], t32 = p1[o + 2] - p3[o + 2], t33 = p1[o + 3] - p3[o + 3]
+                                let t00 = p00 - p20, t01 = p01 - p21, t02 = p02 - p22, t03 = p03 - p23
+                                let t10 = p10 + p20, t11 = p11 + p21, t12 = p12 + p22, t13 = p13 + p23
+                                let t20 = p20 - p10, t21 = p21 - p11, t22 = p22 - p12, t23 = p23 - p13
+                                let t30 = p10 - p30, t31 = p11 - p31, t32 = p12 - p32, t33 = p13 - p33
                                 // …then B along each row.
+                                let lanes = min(WinogradLanes.scalarCount, tilesWide - tx)
                                 let d = dst + tx
-                                d[0 * plane] = t00 - t02; d[1 * plane] = t01 + t02; d[2 * plane] = t02 - t01; d[3 * plane] = t01 - t03
-                                d[4 * plane] = t10 - t12; d[5 * plane] = t11 + t12; d[6 * plane] = t12 - t11; d[7 * plane] = t11 - t13
-                                d[8 * plane] = t20 - t22; d[9 * plane] = t21 + t22; d[10 * plane] = t22 - t21; d[11 * plane] = t21 - t23
-                                d[12 * plane] = t30 - t32; d[13 * plane] = t31 + t32; d[14 * plane] = t32 - t31; d[15 * plane] = t31 - t33
+                                storeLanes(t00 - t02, d, lanes); storeLanes(t01 + t02, d + plane, lanes)
+                                storeLanes(t02 - t01, d + 2 * plane, lanes); storeLanes(t01 - t03, d + 3 * plane, lanes)
+                                storeLanes(t10 - t12, d + 4 * plane, lanes); storeLanes(t11 + t12, d + 5 * plane, lanes)
+                                storeLanes(t12 - t11, d + 6 * plane, lanes); storeLanes(t11 - t13, d + 7 * plane, lanes)
+                                storeLanes(t20 - t22, d + 8 * plane, lanes); storeLanes(t21 + t22, d + 9 * plane, lanes)
+                                storeLanes(t22 - t21, d + 10 * plane, lanes); storeLanes(t21 - t23, d + 11 * plane, lanes)
+                                storeLanes(t30 - t32, d + 12 * plane, lanes); storeLanes(t31 + t32, d + 13 * plane, lanes)
+                                storeLanes(t32 - t31, d + 14 * plane, lanes); storeLanes(t31 - t33, d + 15 * plane, lanes)
                             }
                         }
                     }
@@ -161,5 +182,18 @@ public func conv2d3x3(_ x: Tensor, kernel: WinogradKernel, bias: Tensor?) -> Ten
                 }
             }
         }}}}}
+    }
+}
+
+/// The vector the input transform works in: 16 tiles at a time.
+typealias WinogradLanes = SIMD16<Float>
+
+/// Stores the first `count` lanes of `value` at `destination` (all 16 but at a row's last tiles).
+@inline(__always)
+func storeLanes(_ value: WinogradLanes, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+    if count == WinogradLanes.scalarCount {
+        UnsafeMutableRawPointer(destination).storeBytes(of: value, as: WinogradLanes.self)
+    } else {
+        for i in 0..<count { destination[i] = value[i] }
     }
 }

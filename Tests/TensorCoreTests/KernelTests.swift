@@ -129,6 +129,22 @@ struct KernelTests {
         expectClose(groupNorm(map, groups: 4, weight: gw, bias: gb, eps: 1e-5), grouped, stage: "groupNorm", tolerance: 1e-5)
     }
 
+    @Test("a residual add fused with layerNorm equals += then layerNorm, bit for bit")
+    func residualNorms() {
+        var random = SeededRandom(seed: 4)
+        let x = random.tensor([300, 96], scale: 3), y = random.tensor([300, 96]), w = random.tensor([96]), b = random.tensor([96])
+        var sum = x
+        sum += y
+        let expected = layerNorm(sum, weight: w, bias: b, eps: 1e-5)
+        var preNorm = x
+        let normed = addThenLayerNorm(&preNorm, y, weight: w, bias: b, eps: 1e-5)
+        #expect(preNorm == sum, "addThenLayerNorm leaves x + residual in x")
+        #expect(normed == expected, "addThenLayerNorm returns the norm of the sum")
+        var postNorm = x
+        layerNormOfSum(&postNorm, adding: y, weight: w, bias: b, eps: 1e-5)
+        #expect(postNorm == expected, "layerNormOfSum")
+    }
+
     @Test("bilinear resize follows PyTorch's align_corners=False indexing")
     func bilinear() {
         // 2×2 → 4×4 has a closed form: edges clamp, inner samples at 1/4 and 3/4.
@@ -190,8 +206,8 @@ struct KernelTests {
         let levels = [FeatureLevel(height: 2, width: 3, start: 0)]
         let value = Tensor(shape: [6, 1], scalars: [1, 2, 3, 4, 5, 6])
         // Normalised (x, y): centre of pixel (1, 0); midway between (0,0) and (1,1); half a pixel left of the image.
-        let locations = Tensor(shape: [3, 1, 1, 1, 2], scalars: [1.5 / 3, 0.5 / 2, 1.0 / 3, 1.0 / 2, 0, 0.5 / 2])
-        let weights = Tensor(shape: [3, 1, 1, 1], scalars: [1, 1, 2])
+        let locations = Tensor(shape: [1, 3, 1, 1, 2], scalars: [1.5 / 3, 0.5 / 2, 1.0 / 3, 1.0 / 2, 0, 0.5 / 2])
+        let weights = Tensor(shape: [1, 3, 1, 1], scalars: [1, 1, 2])
         let out = multiScaleDeformableSample(value: value, levels: levels, locations: locations, weights: weights, heads: 1)
         // (3) half-pixel left: x = −0.5 → corners −1 (dropped, weight 0.5) and 0 (value 1, weight 0.5); ×2.
         expectClose(out, Tensor(shape: [3, 1], scalars: [2, 3, 1]), stage: "deformable sampling", tolerance: 1e-6)
@@ -229,7 +245,21 @@ struct KernelTests {
                 }
             }
         }
-        let sampled = multiScaleDeformableSample(value: value, levels: levels, locations: locations, weights: weights, heads: heads)
+        // The kernel takes them head-major: [heads, Nq, L, P(, 2)].
+        func headMajor(_ x: Tensor, pair: Int) -> Tensor {
+            let perQuery = levels.count * points * pair
+            var out = x
+            for q in 0..<queries {
+                for h in 0..<heads {
+                    for i in 0..<perQuery {
+                        out.scalars[(h * queries + q) * perQuery + i] = x.scalars[(q * heads + h) * perQuery + i]
+                    }
+                }
+            }
+            return out.reshaped([heads, queries] + Array(x.shape.dropFirst(2)))
+        }
+        let sampled = multiScaleDeformableSample(value: value, levels: levels, locations: headMajor(locations, pair: 2),
+                                                 weights: headMajor(weights, pair: 1), heads: heads)
         expectClose(sampled, expected, stage: "deformable sampling, head width \(headDim)", tolerance: 1e-5)
     }
 

@@ -20,16 +20,20 @@ struct PatchMerging: Sendable {
         let offsets = [(0, 0), (1, 0), (0, 1), (1, 1)]
         let merged = Tensor(shape: [outHeight * outWidth, 4 * channels]) { out in
             x.withUnsafeBufferPointer { xp in
-                for y in 0..<outHeight {
-                    for xIndex in 0..<outWidth {
-                        let row = out.baseAddress! + (y * outWidth + xIndex) * 4 * channels
-                        for (part, (dy, dx)) in offsets.enumerated() {
-                            let sy = 2 * y + dy, sx = 2 * xIndex + dx
-                            let destination = row + part * channels
-                            if sy < height && sx < width {
-                                destination.update(from: xp.baseAddress! + (sy * width + sx) * channels, count: channels)
-                            } else {
-                                destination.initialize(repeating: 0, count: channels)
+                let merged = SendablePointer(out.baseAddress!)
+                // Rows of output tokens on all cores (serially this copy was a whole pass over the stage).
+                parallelFor(outHeight, minimumChunk: max(1, 4096 / max(1, outWidth * channels))) { rows in
+                    for y in rows {
+                        for xIndex in 0..<outWidth {
+                            let row = merged.pointer + (y * outWidth + xIndex) * 4 * channels
+                            for (part, (dy, dx)) in offsets.enumerated() {
+                                let sy = 2 * y + dy, sx = 2 * xIndex + dx
+                                let destination = row + part * channels
+                                if sy < height && sx < width {
+                                    destination.update(from: xp.baseAddress! + (sy * width + sx) * channels, count: channels)
+                                } else {
+                                    destination.initialize(repeating: 0, count: channels)
+                                }
                             }
                         }
                     }

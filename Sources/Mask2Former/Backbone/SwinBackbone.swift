@@ -38,10 +38,13 @@ public struct SwinBackbone: FeatureBackbone {
             let plain = PreparedGrid(WindowGrid(height: height, width: width, windowSize: config.windowSize, shift: 0))
             let shifted = PreparedGrid(WindowGrid(height: height, width: width, windowSize: config.windowSize,
                                                   shift: config.windowSize / 2))
-            for block in stage.blocks {
-                block.update(&x, grid: block.shift == 0 ? plain : shifted)
+            // Each block hands the next its normed input (the last, the stage's output norm).
+            var normed = stage.blocks.first.map { $0.layerNormBefore(x) } ?? stage.outputNorm(x)
+            for (index, block) in stage.blocks.enumerated() {
+                let nextNorm = index + 1 < stage.blocks.count ? stage.blocks[index + 1].layerNormBefore : stage.outputNorm
+                normed = block.update(&x, normed: normed, grid: block.shift == 0 ? plain : shifted, nextNorm: nextNorm)
             }
-            features.append(map(fromTokens: stage.outputNorm(x), height: height, width: width))
+            features.append(map(fromTokens: normed, height: height, width: width))
             if let downsample = stage.downsample {
                 (x, height, width) = downsample(x, height: height, width: width)
             }

@@ -25,20 +25,18 @@ struct SwinBlock: Sendable {
     }
 
     /// `x [H·W, C]` → `[H·W, C]` in place (the residual adds reuse its storage instead of copying it).
-    /// `grid` carries this block's window layout (and its cached mask).
-    func update(_ x: inout Tensor, grid: PreparedGrid) {
-        // transformers pads the normed tokens with zeros, shifts, partitions, then projects every
-        // windowed row. Projections are per row and a zero row projects to the bias, so project the
-        // real tokens only (up to 36% fewer rows when the grid is not a whole number of windows) and
-        // let the gather place the bias in the padding rows; shift and partition are that one gather.
-        let queryKeyValue = attention.queryKeyValue(layerNormBefore(x))
-        let windows = gatherRows(queryKeyValue, indices: grid.sources, fill: attention.queryKeyValue.bias)
-        let context = attention(windows, shiftMask: grid.mask)
-        // Back to token order (reverse partition, roll back, crop), then the output projection.
-        x += attention.output(gatherRows(context, indices: grid.windowRows))
-        var hidden = intermediate(layerNormAfter(x))
+    /// `normed` is `layerNormBefore(x)`; returns `nextNorm(x)` of the updated x (the next block's
+    /// `layerNormBefore`, or the stage's output norm), computed in the same pass as the last residual
+    /// add. `grid` carries this block's window layout (and its cached mask).
+    func update(_ x: inout Tensor, normed: Tensor, grid: PreparedGrid, nextNorm: LayerNorm) -> Tensor {
+        // Projections are per row and a zero row projects to the bias, so project the real tokens
+        // only (up to 36% fewer rows when the grid is not a whole number of windows); the attention
+        // reads its windows (padding rows = the bias) from this token-order output and writes back in
+        // token order, so shift, partition and their inverses cost no pass over the activation.
+        let context = attention(attention.queryKeyValue(normed), grid: grid)
+        var hidden = intermediate(layerNormAfter.addingThenNormalizing(&x, attention.output(context)))
         hidden.applyGELU()
-        x += output(hidden)
+        return nextNorm.addingThenNormalizing(&x, output(hidden))
     }
 }
 
@@ -46,15 +44,10 @@ struct SwinBlock: Sendable {
 struct PreparedGrid {
     /// Per windowed row, its token (−1 for padding).
     let sources: [Int32]
-    /// Per token, its windowed row (the inverse of `sources`).
-    let windowRows: [Int32]
     let mask: [Float]?
 
     init(_ grid: WindowGrid) {
         sources = grid.sourceIndices()
-        var rows = [Int32](repeating: -1, count: grid.height * grid.width)
-        for (row, token) in sources.enumerated() where token >= 0 { rows[Int(token)] = Int32(row) }
-        windowRows = rows
         mask = grid.shiftMask()
     }
 }

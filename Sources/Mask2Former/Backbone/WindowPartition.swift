@@ -68,25 +68,3 @@ struct WindowGrid: Sendable {
         return mask
     }
 }
-
-/// Rows of `x [N, C]` in the order `indices` gives: `[indices.count, C]`. A row whose index is −1
-/// (a padding token) is `fill` (zeros when nil). Used both ways: tokens → windowed order, and back.
-func gatherRows(_ x: Tensor, indices: [Int32], fill: Tensor? = nil) -> Tensor {
-    let width = x.shape[1]
-    return Tensor(shape: [indices.count, width]) { out in
-        x.withUnsafeBufferPointer { xp in
-            indices.withUnsafeBufferPointer { ip in
-                (fill?.scalars ?? [Float](repeating: 0, count: width)).withUnsafeBufferPointer { fp in
-                    let dst = SendablePointer(out.baseAddress!)
-                    parallelFor(indices.count, minimumChunk: 256) { range in
-                        for i in range {
-                            let source = Int(ip[i])
-                            (dst.pointer + i * width).update(from: source < 0 ? fp.baseAddress! : xp.baseAddress! + source * width,
-                                                             count: width)
-                        }
-                    }
-                }
-            }
-        }
-    }
-}

@@ -20,13 +20,12 @@ struct DeformableEncoderLayer: Sendable {
         finalNorm = try weights.layerNorm(prefix + "final_layer_norm", width: width)
     }
 
-    /// `x [S, d]` in place (the residual add reuses its storage instead of copying it).
+    /// `x [S, d]` in place (each residual add and its norm are one pass over x's storage).
     func update(_ x: inout Tensor, position: Tensor, referencePoints: Tensor, levels: [FeatureLevel]) {
-        x += selfAttention(x, position: position, referencePoints: referencePoints, featureLevels: levels)
-        x = selfAttentionNorm(x)
+        selfAttentionNorm.normalizeSum(&x, adding: selfAttention(x, position: position, referencePoints: referencePoints,
+                                                                featureLevels: levels))
         var hidden = fc1(x)
         hidden.applyReLU()   // hard-coded ReLU, whatever activation_function says
-        x += fc2(hidden)
-        x = finalNorm(x)
+        finalNorm.normalizeSum(&x, adding: fc2(hidden))
     }
 }

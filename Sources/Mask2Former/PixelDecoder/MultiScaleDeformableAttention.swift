@@ -28,32 +28,37 @@ struct MultiScaleDeformableAttention: Sendable {
         let value = valueProjection(x)
         let projected = offsetsAndWeights(query)                  // [S, h·l·p·2 + h·l·p]
         let perToken = heads * levels * points
-        var locations = Tensor(zeros: [tokenCount, heads, levels, points, 2])
-        var weights = Tensor(zeros: [tokenCount, heads, levels, points])
+        // Head-major, the order the sampling reads them in (one head's tokens in a row).
+        let perHead = levels * points
+        var locations = Tensor(shape: [heads, tokenCount, levels, points, 2], unsafeUninitialized: { _ in })
+        var weights = Tensor(shape: [heads, tokenCount, levels, points], unsafeUninitialized: { _ in })
         projected.withUnsafeBufferPointer { pp in
             referencePoints.withUnsafeBufferPointer { rp in
                 locations.withUnsafeMutableBufferPointer { lp in
                     weights.withUnsafeMutableBufferPointer { wp in
                         let location = SendablePointer(lp.baseAddress!), weight = SendablePointer(wp.baseAddress!)
                         parallelFor(tokenCount, minimumChunk: 64) { range in
+                            // Scratch for `softmaxRows`: one token's logits, all heads side by side.
+                            let shifted = UnsafeMutablePointer<Float>.allocate(capacity: perToken)
+                            defer { shifted.deallocate() }
                             for s in range {
                                 let offsets = pp.baseAddress! + s * 3 * perToken
                                 // loc = reference + offset / (W_l, H_l), as transformers divides by the offset normaliser.
                                 let refX = rp[2 * s], refY = rp[2 * s + 1]
                                 for h in 0..<heads {
+                                    let out = location.pointer + 2 * (h * tokenCount + s) * perHead
                                     for l in 0..<levels {
                                         let w = Float(featureLevels[l].width), hgt = Float(featureLevels[l].height)
                                         for p in 0..<points {
-                                            let i = (h * levels + l) * points + p
-                                            location.pointer[2 * (s * perToken + i)] = refX + offsets[2 * i] / w
-                                            location.pointer[2 * (s * perToken + i) + 1] = refY + offsets[2 * i + 1] / hgt
+                                            let i = (h * levels + l) * points + p, j = l * points + p
+                                            out[2 * j] = refX + offsets[2 * i] / w
+                                            out[2 * j + 1] = refY + offsets[2 * i + 1] / hgt
                                         }
                                     }
                                 }
-                                // Softmax jointly over (level, point), per head.
-                                let row = weight.pointer + s * perToken
-                                row.update(from: offsets + 2 * perToken, count: perToken)
-                                for h in 0..<heads { softmaxInPlace(row + h * levels * points, count: levels * points) }
+                                // Softmax jointly over (level, point), per head (all heads' exponentials in one loop).
+                                softmaxRows(offsets + 2 * perToken, rows: heads, count: perHead, scratch: shifted,
+                                            into: weight.pointer + s * perHead, destinationStride: tokenCount * perHead)
                             }
                         }
                     }

@@ -43,28 +43,43 @@ struct PixelDecoder: Sendable {
     /// `features`: the backbone's four maps, fine → coarse (strides 4, 8, 16, 32).
     func callAsFunction(_ features: [Tensor]) -> PixelDecoderOutput {
         var levels: [FeatureLevel] = []
-        var tokenRows: [Float] = []
-        var positionRows: [Float] = []
+        var projectedMaps: [Tensor] = []
+        var tokenCount = 0
         for l in 0..<3 {
             let source = features[3 - l]
             let projected = inputProjections[l].norm(inputProjections[l].conv(source))
             let height = projected.shape[1], width = projected.shape[2]
-            levels.append(FeatureLevel(height: height, width: width, start: tokenRows.count / featureSize))
-            tokenRows += tokens(fromMap: projected).scalars
-            var position = sinePositionEmbedding(height: height, width: width, featuresPerAxis: featureSize / 2)
-            position.addRowVector(levelEmbedding.rows(l..<(l + 1)).reshaped([featureSize]))
-            positionRows += position.scalars
+            levels.append(FeatureLevel(height: height, width: width, start: tokenCount))
+            projectedMaps.append(projected)
+            tokenCount += height * width
         }
-        let tokenCount = tokenRows.count / featureSize
-        var x = Tensor(shape: [tokenCount, featureSize], scalars: tokenRows)
-        let position = Tensor(shape: [tokenCount, featureSize], scalars: positionRows)
+        // The levels' token rows and positions are written straight into their concatenations.
+        let d = featureSize
+        var x = Tensor(shape: [tokenCount, d]) { out in
+            for (level, map) in zip(levels, projectedMaps) {
+                map.withUnsafeBufferPointer { mp in
+                    transpose(mp.baseAddress!, rows: d, columns: level.height * level.width, into: out.baseAddress! + level.start * d)
+                }
+            }
+        }
+        let position = Tensor(shape: [tokenCount, d]) { out in
+            levelEmbedding.withUnsafeBufferPointer { ep in
+                for (l, level) in levels.enumerated() {
+                    writeSinePositionEmbedding(height: level.height, width: level.width, featuresPerAxis: d / 2,
+                                               plus: ep.baseAddress! + l * d, into: out.baseAddress! + level.start * d)
+                }
+            }
+        }
         let referencePoints = deformableReferencePoints(levels: levels)
         for layer in encoderLayers {
             layer.update(&x, position: position, referencePoints: referencePoints, levels: levels)
         }
         let outputs = levels.map { level in
-            map(fromTokens: x.rows(level.start..<(level.start + level.height * level.width)),
-                height: level.height, width: level.width)
+            Tensor(shape: [d, level.height, level.width]) { out in
+                x.withUnsafeBufferPointer { xp in
+                    transpose(xp.baseAddress! + level.start * d, rows: level.height * level.width, columns: d, into: out.baseAddress!)
+                }
+            }
         }
         // FPN: lateral stride-4 features plus the finest encoder output upsampled (bilinear).
         let finest = features[0]
