@@ -13,12 +13,13 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
     let patch = cin * kh * kw
 
     return Tensor(shape: [cout, outHeight, outWidth]) { out in
-        if let bias {
-            bias.withUnsafeBufferPointer { bp in
-                for o in 0..<cout { (out.baseAddress! + o * pixels).initialize(repeating: bp[o], count: pixels) }
+        // Start from the bias (the GEMMs add with beta = 1), on all cores: at 800×1088 the mask
+        // projection's output is 56 MB, ~2 % of a forward when filled serially.
+        let output = SendablePointer(out.baseAddress!)
+        bias.withUnsafeBufferPointerIfPresent { bp in
+            parallelFor(cout, minimumChunk: max(1, (1 << 16) / max(1, pixels))) { planes in
+                for o in planes { (output.pointer + o * pixels).initialize(repeating: bp?[o] ?? 0, count: pixels) }
             }
-        } else {
-            out.initialize(repeating: 0)
         }
         weight.withUnsafeBufferPointer { wp in
             if kh == 1 && kw == 1 && stride == 1 && padding == 0 {

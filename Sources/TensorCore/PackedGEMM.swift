@@ -142,13 +142,3 @@ public func packedLinear(_ x: Tensor, weight: PackedWeight, bias: Tensor?, split
     }
     return result
 }
-
-extension Optional where Wrapped == Tensor {
-    /// The tensor's base address, or nil for no tensor.
-    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
-        switch self {
-        case .some(let tensor): tensor.withUnsafeBufferPointer { body($0.baseAddress) }
-        case .none: body(nil)
-        }
-    }
-}

@@ -125,3 +125,13 @@ public struct Tensor: Sendable, Equatable {
         return Tensor(shape: newShape, scalars: withUnsafeBufferPointer { Array($0[(range.lowerBound * rowSize)..<(range.upperBound * rowSize)]) })
     }
 }
+
+extension Optional where Wrapped == Tensor {
+    /// The tensor's base address, or nil for no tensor.
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let tensor): tensor.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
+    }
+}
