@@ -40,9 +40,11 @@ struct DecoderLayer: Sendable {
     }
 
     /// - state: `[Q, d]` queries; queryPosition: `[Q, d]`;
-    ///   memory: `[HW, d]` level features (with level embedding); memoryPosition: `[HW, d]` sine code.
+    ///   memory: `[HW, d]` level features (with level embedding); positionedMemory: `memory` + its sine
+    ///   position code, what the keys are projected from (the same for every layer on that level, so the
+    ///   decoder adds it once per forward pass).
     /// Returns the new state and, when asked, the cross-attention weights averaged over heads `[Q, HW]`.
-    func callAsFunction(_ state: Tensor, queryPosition: Tensor, memory: Tensor, memoryPosition: Tensor,
+    func callAsFunction(_ state: Tensor, queryPosition: Tensor, memory: Tensor, positionedMemory: Tensor,
                         blocked: [UInt8], keepCrossAttention: Bool) -> (state: Tensor, crossAttention: Tensor?) {
         let headDim = state.shape[1] / heads
         let scale = 1 / Float(headDim).squareRoot()
@@ -52,10 +54,10 @@ struct DecoderLayer: Sendable {
         let crossInput = preNorm ? crossNorm(h) : h
         var q = crossQuery(crossInput + queryPosition)
         q.scale(by: scale)   // nn.MultiheadAttention scales q after the projection's bias
-        let k = crossKey(memory + memoryPosition)
+        let k = crossKey(positionedMemory)
         let v = crossValue(memory)
-        let cross = multiHeadAttention(query: q, key: k, value: v, heads: heads, scale: 1,
-                                       blocked: blocked, averageWeights: keepCrossAttention)
+        let cross = maskedMultiHeadAttention(query: q, key: k, value: v, heads: heads,
+                                             blocked: blocked, averageWeights: keepCrossAttention)
         h += crossOutput(cross.output)
         if !preNorm { h = crossNorm(h) }
 

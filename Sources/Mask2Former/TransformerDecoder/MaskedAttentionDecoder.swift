@@ -34,13 +34,14 @@ struct MaskedAttentionDecoder: Sendable {
         let levels = pixels.multiScaleFeatures
         let sizes = levels.map { ($0.shape[1], $0.shape[2]) }
         var memories: [Tensor] = []
-        var memoryPositions: [Tensor] = []
+        var positionedMemories: [Tensor] = []
         for (l, features) in levels.enumerated() {
             let projected = inputProjections.map { $0[l](features) } ?? features
             var memory = tokens(fromMap: projected)
             memory.addRowVector(levelEmbedding.rows(l..<(l + 1)).reshaped([hiddenDim]))
             memories.append(memory)
-            memoryPositions.append(sinePositionEmbedding(height: sizes[l].0, width: sizes[l].1, featuresPerAxis: hiddenDim / 2))
+            // Keys see memory + position on every layer of this level: added here once, not per layer.
+            positionedMemories.append(memory + sinePositionEmbedding(height: sizes[l].0, width: sizes[l].1, featuresPerAxis: hiddenDim / 2))
         }
 
         // The mask features at each level's size, for the attention masks (see `attentionMask`).
@@ -62,9 +63,9 @@ struct MaskedAttentionDecoder: Sendable {
             progress?("decoder layer \(j + 1)/\(layers.count)")
             let level = j % 3
             let (height, width) = sizes[level]
-            let (mask, opened) = attentionMask(levelLogits: maskLogits(embedding: maskEmbedding, maskFeatures: levelMaskFeatures[level]))
+            let (mask, opened) = attentionMask(embedding: maskEmbedding, levelFeatures: levelMaskFeatures[level])
             let result = layer(state, queryPosition: queryPositions, memory: memories[level],
-                               memoryPosition: memoryPositions[level], blocked: mask, keepCrossAttention: keepCrossAttention)
+                               positionedMemory: positionedMemories[level], blocked: mask, keepCrossAttention: keepCrossAttention)
             state = result.state
             traces.append(DecoderLayerTrace(
                 level: level, height: height, width: width, attentionMask: mask, queriesAttendingEverywhere: opened,

@@ -1,0 +1,99 @@
+// Multi-head attention where a byte mask blocks (query, key) pairs: Mask2Former's masked cross-attention.
+//
+// Why not `multiHeadAttention(blocked:)`: there the mask is applied by a branch per score (mispredicted
+// about half the time on a real mask) and the row maximum is a scalar chain; on the decoder's 100 × 2304
+// scores per head that took longer than both GEMMs of the head. Here the mask is a select and the maximum
+// is taken in 16 lanes, fused into one pass; the arithmetic of the softmax is the same as
+// `softmaxInPlace`'s (same exponentials, same summation order), so the results are identical.
+
+/// Softmax of one row in place, with `blocked[i] != 0` counting as −∞ (probability exactly 0).
+/// At least one key must be open (a fully blocked row becomes NaN, as in PyTorch).
+@inline(__always)
+public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: UnsafePointer<UInt8>, count: Int) {
+    // Blocked → −∞ as a select (vectorises; a branch would be mispredicted on half the keys).
+    for i in 0..<count { row[i] = blocked[i] != 0 ? -Float.infinity : row[i] }
+    let raw = UnsafeMutableRawPointer(row)
+    let vectors = count / 16
+    // The maximum in 16 lanes: a scalar `max` chain does not vectorise. The maximum is exact in any order.
+    var maxLanes = SIMD16<Float>(repeating: -.infinity)
+    for v in 0..<vectors {
+        let x = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
+        maxLanes = maxLanes.replacing(with: x, where: x .> maxLanes)
+    }
+    var maximum = maxLanes.max()
+    for i in (vectors * 16)..<count { maximum = Swift.max(maximum, row[i]) }
+    // From here exactly `softmaxInPlace`: exponentials, the sum in 16 lanes, one reciprocal.
+    for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
+    var lanes = SIMD16<Float>(repeating: 0)
+    for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) }
+    var sum = lanes.sum()
+    for i in (vectors * 16)..<count { sum += row[i] }
+    let inverse = 1 / sum
+    for i in 0..<count { row[i] *= inverse }
+}
+
+/// `multiHeadAttention(query:key:value:heads:scale: 1, blocked:averageWeights:)` with the same results,
+/// faster on large masked score matrices. `query [Nq, heads·hd]` (already scaled), `key`/`value
+/// [Nk, heads·hd]`, `blocked [Nq·Nk]` (1 = hidden; every row must leave at least one key open).
+///
+/// Returns the concatenated head outputs `[Nq, heads·hd]` and, when `averageWeights` is set, the
+/// probabilities averaged over heads `[Nq, Nk]`.
+public func maskedMultiHeadAttention(
+    query: Tensor, key: Tensor, value: Tensor, heads: Int, blocked: [UInt8], averageWeights: Bool = false
+) -> (output: Tensor, averageWeights: Tensor?) {
+    let queryCount = query.shape[0], keyCount = key.shape[0], width = query.shape[1]
+    precondition(query.rank == 2 && width % heads == 0 && key.shape[1] == width && value.shape == key.shape,
+                 "maskedMultiHeadAttention: q \(query.shape), k \(key.shape), v \(value.shape), \(heads) heads")
+    precondition(blocked.count == queryCount * keyCount, "maskedMultiHeadAttention: mask size")
+    let headDim = width / heads, size = queryCount * keyCount
+    // Every head's probabilities when they are averaged afterwards; otherwise one scratch per worker chunk.
+    let keptWeights: UnsafeMutablePointer<Float>? = averageWeights ? .allocate(capacity: heads * size) : nil
+    defer { keptWeights?.deallocate() }
+    let output = Tensor(shape: [queryCount, width]) { op in
+        query.withUnsafeBufferPointer { qp in
+            key.withUnsafeBufferPointer { kp in
+                value.withUnsafeBufferPointer { vp in
+                    blocked.withUnsafeBufferPointer { mp in
+                        let out = SendablePointer(op.baseAddress!)
+                        let kept = keptWeights.map { SendablePointer($0) }
+                        let mask = mp.baseAddress!
+                        // One head per task: a head's whole score matrix (≤ 1 MB at 100 × 2304) stays in L2,
+                        // and the key matrix is packed once per head, not once per query block.
+                        parallelFor(heads) { range in
+                            let scratch: UnsafeMutablePointer<Float>? = kept == nil ? .allocate(capacity: size) : nil
+                            defer { scratch?.deallocate() }
+                            for h in range {
+                                let scores = kept.map { $0.pointer + h * size } ?? scratch!
+                                sgemm(transposeB: true, m: queryCount, n: keyCount, k: headDim,
+                                      a: qp.baseAddress! + h * headDim, lda: width,
+                                      b: kp.baseAddress! + h * headDim, ldb: width, c: scores, ldc: keyCount)
+                                for q in 0..<queryCount {
+                                    maskedSoftmaxInPlace(scores + q * keyCount, blocked: mask + q * keyCount, count: keyCount)
+                                }
+                                sgemm(m: queryCount, n: headDim, k: keyCount, a: scores, lda: keyCount,
+                                      b: vp.baseAddress! + h * headDim, ldb: width,
+                                      c: out.pointer + h * headDim, ldc: width)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    guard let keptWeights else { return (output, nil) }
+    // Summed head by head in order, then divided, as torch's mean over the head dimension.
+    let mean = Tensor(shape: [queryCount, keyCount]) { m in
+        let sum = SendablePointer(m.baseAddress!)
+        let perHead = SendablePointer(keptWeights)
+        parallelFor(size, minimumChunk: 1 << 14) { range in
+            for i in range { sum.pointer[i] = 0 }
+            for h in 0..<heads {
+                let head = perHead.pointer + h * size
+                for i in range { sum.pointer[i] += head[i] }
+            }
+            let count = Float(heads)
+            for i in range { sum.pointer[i] /= count }
+        }
+    }
+    return (output, mean)
+}
