@@ -1,17 +1,19 @@
-// Multi-head attention where a byte mask blocks (query, key) pairs: Mask2Former's masked cross-attention.
+// Multi-head attention on an already scaled query, optionally with a byte mask that blocks (query, key)
+// pairs: Mask2Former's masked cross-attention and its self-attention among the queries.
 //
-// Why not `multiHeadAttention(blocked:)`: there the mask is applied by a branch per score (mispredicted
-// about half the time on a real mask) and the row maximum is a scalar chain; on the decoder's 100 × 2304
-// scores per head that took longer than both GEMMs of the head. Here the mask is a select and the maximum
-// is taken in 16 lanes, fused into one pass; the arithmetic of the softmax is the same as
-// `softmaxInPlace`'s (same exponentials, same summation order), so the results are identical.
+// Why not `multiHeadAttention(scale: 1, blocked:)`: there the mask is applied by a branch per score
+// (mispredicted about half the time on a real mask), the row maximum is a scalar chain, and every call
+// zero-fills its scratch and output; on the decoder's 100 × 2304 scores per head the softmax took longer
+// than both GEMMs of the head. Here the mask is a select and the maximum is taken in 16 lanes; the rest
+// of the softmax is `softmaxInPlace`'s arithmetic (same exponentials, same summation order), so the
+// results are identical to `multiHeadAttention`'s.
 
-/// Softmax of one row in place, with `blocked[i] != 0` counting as −∞ (probability exactly 0).
-/// At least one key must be open (a fully blocked row becomes NaN, as in PyTorch).
+/// Softmax of one row in place, with `blocked[i] != 0` counting as −∞ (probability exactly 0); equal to
+/// `softmaxInPlace`. At least one key must be open (a fully blocked row becomes NaN, as in PyTorch).
 @inline(__always)
-public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: UnsafePointer<UInt8>, count: Int) {
+public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: UnsafePointer<UInt8>?, count: Int) {
     // Blocked → −∞ as a select (vectorises; a branch would be mispredicted on half the keys).
-    for i in 0..<count { row[i] = blocked[i] != 0 ? -Float.infinity : row[i] }
+    if let blocked { for i in 0..<count { row[i] = blocked[i] != 0 ? -Float.infinity : row[i] } }
     let raw = UnsafeMutableRawPointer(row)
     let vectors = count / 16
     // The maximum in 16 lanes: a scalar `max` chain does not vectorise. The maximum is exact in any order.
@@ -32,19 +34,20 @@ public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: Un
     for i in 0..<count { row[i] *= inverse }
 }
 
-/// `multiHeadAttention(query:key:value:heads:scale: 1, blocked:averageWeights:)` with the same results,
-/// faster on large masked score matrices. `query [Nq, heads·hd]` (already scaled), `key`/`value
-/// [Nk, heads·hd]`, `blocked [Nq·Nk]` (1 = hidden; every row must leave at least one key open).
+/// `multiHeadAttention(query: scaledQuery, key:, value:, heads:, scale: 1, blocked:, averageWeights:)`
+/// with the same results, faster. `scaledQuery [Nq, heads·hd]` (the 1/√hd already applied), `key`/`value
+/// [Nk, heads·hd]`, `blocked [Nq·Nk]` (1 = hidden; every row must leave at least one key open) or nil.
 ///
 /// Returns the concatenated head outputs `[Nq, heads·hd]` and, when `averageWeights` is set, the
 /// probabilities averaged over heads `[Nq, Nk]`.
-public func maskedMultiHeadAttention(
-    query: Tensor, key: Tensor, value: Tensor, heads: Int, blocked: [UInt8], averageWeights: Bool = false
+public func multiHeadAttention(
+    scaledQuery query: Tensor, key: Tensor, value: Tensor, heads: Int, blocked: [UInt8]? = nil,
+    averageWeights: Bool = false
 ) -> (output: Tensor, averageWeights: Tensor?) {
     let queryCount = query.shape[0], keyCount = key.shape[0], width = query.shape[1]
     precondition(query.rank == 2 && width % heads == 0 && key.shape[1] == width && value.shape == key.shape,
-                 "maskedMultiHeadAttention: q \(query.shape), k \(key.shape), v \(value.shape), \(heads) heads")
-    precondition(blocked.count == queryCount * keyCount, "maskedMultiHeadAttention: mask size")
+                 "multiHeadAttention(scaledQuery:): q \(query.shape), k \(key.shape), v \(value.shape), \(heads) heads")
+    precondition(blocked == nil || blocked!.count == queryCount * keyCount, "multiHeadAttention(scaledQuery:): mask size")
     let headDim = width / heads, size = queryCount * keyCount
     // Every head's probabilities when they are averaged afterwards; otherwise one scratch per worker chunk.
     let keptWeights: UnsafeMutablePointer<Float>? = averageWeights ? .allocate(capacity: heads * size) : nil
@@ -53,10 +56,10 @@ public func maskedMultiHeadAttention(
         query.withUnsafeBufferPointer { qp in
             key.withUnsafeBufferPointer { kp in
                 value.withUnsafeBufferPointer { vp in
-                    blocked.withUnsafeBufferPointer { mp in
+                    (blocked ?? []).withUnsafeBufferPointer { mp in
                         let out = SendablePointer(op.baseAddress!)
                         let kept = keptWeights.map { SendablePointer($0) }
-                        let mask = mp.baseAddress!
+                        let mask: UnsafePointer<UInt8>? = blocked == nil ? nil : mp.baseAddress
                         // One head per task: a head's whole score matrix (≤ 1 MB at 100 × 2304) stays in L2,
                         // and the key matrix is packed once per head, not once per query block.
                         parallelFor(heads) { range in
@@ -68,7 +71,7 @@ public func maskedMultiHeadAttention(
                                       a: qp.baseAddress! + h * headDim, lda: width,
                                       b: kp.baseAddress! + h * headDim, ldb: width, c: scores, ldc: keyCount)
                                 for q in 0..<queryCount {
-                                    maskedSoftmaxInPlace(scores + q * keyCount, blocked: mask + q * keyCount, count: keyCount)
+                                    maskedSoftmaxInPlace(scores + q * keyCount, blocked: mask.map { $0 + q * keyCount }, count: keyCount)
                                 }
                                 sgemm(m: queryCount, n: headDim, k: keyCount, a: scores, lda: keyCount,
                                       b: vp.baseAddress! + h * headDim, ldb: width,

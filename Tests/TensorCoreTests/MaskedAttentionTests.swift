@@ -1,5 +1,5 @@
-// The masked multi-head attention kernel against the general one it replaces in the decoder: the same
-// floats, bit for bit, at sizes around the 16-lane blocks and with rows that leave one key open.
+// Attention on a scaled query (the decoder's kernel) against the general one it replaces: the same
+// floats, bit for bit, at sizes around the 16-lane blocks, with rows that leave one key open, and unmasked.
 
 import TensorCore
 import TestSupport
@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Masked attention")
 struct MaskedAttentionTests {
-    @Test("equals multiHeadAttention with the same mask, outputs and averaged weights",
+    @Test("equals multiHeadAttention with scale 1, masked or not, outputs and averaged weights",
           arguments: [(1, 1), (5, 7), (13, 16), (100, 37), (30, 144), (20, 577)])
     func equalsGeneralAttention(_ size: (Int, Int)) {
         let (queries, keys) = size
@@ -19,14 +19,14 @@ struct MaskedAttentionTests {
         var blocked = (0..<(queries * keys)).map { _ in UInt8(random.next() % 3 == 0 ? 0 : 1) }
         // Every row keeps at least one key open (the decoder opens rows that would hide everything).
         for row in 0..<queries { blocked[row * keys + Int(random.next() % UInt64(keys))] = 0 }
-        for average in [false, true] {
+        for (average, mask) in [(false, blocked), (true, blocked), (false, nil), (true, nil)] {
             let expected = multiHeadAttention(query: q, key: k, value: v, heads: heads, scale: 1,
-                                              blocked: blocked, averageWeights: average)
-            let actual = maskedMultiHeadAttention(query: q, key: k, value: v, heads: heads,
-                                                  blocked: blocked, averageWeights: average)
+                                              blocked: mask, averageWeights: average)
+            let actual = multiHeadAttention(scaledQuery: q, key: k, value: v, heads: heads,
+                                            blocked: mask, averageWeights: average)
             #expect(actual.output == expected.output)
             #expect(actual.averageWeights == expected.averageWeights)
-            if let weights = actual.averageWeights {
+            if let weights = actual.averageWeights, mask != nil {
                 for i in blocked.indices where blocked[i] != 0 { #expect(weights.scalars[i] == 0) }
             }
         }

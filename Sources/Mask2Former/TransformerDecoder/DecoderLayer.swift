@@ -56,8 +56,8 @@ struct DecoderLayer: Sendable {
         q.scale(by: scale)   // nn.MultiheadAttention scales q after the projection's bias
         let k = crossKey(positionedMemory)
         let v = crossValue(memory)
-        let cross = maskedMultiHeadAttention(query: q, key: k, value: v, heads: heads,
-                                             blocked: blocked, averageWeights: keepCrossAttention)
+        let cross = multiHeadAttention(scaledQuery: q, key: k, value: v, heads: heads,
+                                       blocked: blocked, averageWeights: keepCrossAttention)
         h += crossOutput(cross.output)
         if !preNorm { h = crossNorm(h) }
 
@@ -66,8 +66,8 @@ struct DecoderLayer: Sendable {
         let positioned = selfInput + queryPosition
         var sq = selfQuery(positioned)
         sq.scale(by: scale)
-        let attended = multiHeadAttention(query: sq, key: selfKey(positioned), value: selfValue(selfInput),
-                                          heads: heads, scale: 1).output
+        let attended = multiHeadAttention(scaledQuery: sq, key: selfKey(positioned), value: selfValue(selfInput),
+                                          heads: heads).output
         h += selfOutput(attended)
         if !preNorm { h = selfNorm(h) }
 

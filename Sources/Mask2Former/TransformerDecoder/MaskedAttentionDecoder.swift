@@ -33,15 +33,10 @@ struct MaskedAttentionDecoder: Sendable {
                         progress: (@Sendable (String) -> Void)? = nil) -> (layers: [LayerPrediction], traces: [DecoderLayerTrace]) {
         let levels = pixels.multiScaleFeatures
         let sizes = levels.map { ($0.shape[1], $0.shape[2]) }
-        var memories: [Tensor] = []
-        var positionedMemories: [Tensor] = []
-        for (l, features) in levels.enumerated() {
-            let projected = inputProjections.map { $0[l](features) } ?? features
-            var memory = tokens(fromMap: projected)
-            memory.addRowVector(levelEmbedding.rows(l..<(l + 1)).reshaped([hiddenDim]))
-            memories.append(memory)
-            // Keys see memory + position on every layer of this level: added here once, not per layer.
-            positionedMemories.append(memory + sinePositionEmbedding(height: sizes[l].0, width: sizes[l].1, featuresPerAxis: hiddenDim / 2))
+        // Keys see memory + position on every layer of a level: made once here, not per layer.
+        let memories = levels.enumerated().map { l, features in
+            LevelMemory(map: inputProjections.map { $0[l](features) } ?? features,
+                        levelEmbedding: levelEmbedding.rows(l..<(l + 1)).reshaped([hiddenDim]))
         }
 
         // The mask features at each level's size, for the attention masks (see `attentionMask`).
@@ -64,8 +59,8 @@ struct MaskedAttentionDecoder: Sendable {
             let level = j % 3
             let (height, width) = sizes[level]
             let (mask, opened) = attentionMask(embedding: maskEmbedding, levelFeatures: levelMaskFeatures[level])
-            let result = layer(state, queryPosition: queryPositions, memory: memories[level],
-                               positionedMemory: positionedMemories[level], blocked: mask, keepCrossAttention: keepCrossAttention)
+            let result = layer(state, queryPosition: queryPositions, memory: memories[level].values,
+                               positionedMemory: memories[level].positionedValues, blocked: mask, keepCrossAttention: keepCrossAttention)
             state = result.state
             traces.append(DecoderLayerTrace(
                 level: level, height: height, width: width, attentionMask: mask, queriesAttendingEverywhere: opened,
