@@ -32,12 +32,16 @@ struct MaskedAttentionTests {
         }
     }
 
-    @Test("masked softmax equals softmax of the row with blocked entries set to −∞")
+    @Test("masked softmax equals softmax of the row with blocked entries set to −∞, with and without runs")
     func maskedSoftmaxRow() {
         var random = SeededRandom(seed: 42)
-        for count in [1, 15, 16, 17, 100, 2304] {
+        for (count, runs) in [(1, false), (15, false), (16, false), (17, false), (100, false), (2304, false),
+                              (100, true), (2304, true)] {
             let row = (0..<count).map { _ in random.uniform() * 30 }
-            var blocked = (0..<count).map { _ in UInt8(random.next() % 2) }
+            // Random bytes, or long runs of blocked keys (any nonzero byte blocks) as a real mask has.
+            var blocked = (0..<count).map { i in
+                runs ? (i % 200 < 150 ? UInt8(truncatingIfNeeded: 1 + i % 255) : 0) : UInt8(random.next() % 2)
+            }
             blocked[count / 2] = 0
             var expected = row.indices.map { blocked[$0] != 0 ? -Float.infinity : row[$0] }
             var actual = row
