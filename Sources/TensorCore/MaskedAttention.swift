@@ -1,12 +1,10 @@
 // Multi-head attention on an already scaled query, optionally with a byte mask that blocks (query, key)
 // pairs: Mask2Former's masked cross-attention and its self-attention among the queries.
 //
-// Why not `multiHeadAttention(scale: 1, blocked:)`: there the mask is applied by a branch per score
-// (mispredicted about half the time on a real mask), the row maximum is a scalar chain, and every call
-// zero-fills its scratch and output; on the decoder's 100 × 2304 scores per head the softmax took longer
-// than both GEMMs of the head. Here the mask is a select and the maximum is taken in 16 lanes; the rest
-// of the softmax is `softmaxInPlace`'s arithmetic (same exponentials, same summation order), so the
-// results are identical to `multiHeadAttention`'s.
+// Why beside `multiHeadAttention(scale: 1, blocked:)` (same floats): exponentials of blocked keys are
+// skipped in runs of 16 (a real mask hides most of the image from most queries, in long runs), and no
+// scratch or output is zero-filled first (at 100 × 2304 scores per head, 7 MB of memset per layer).
+// Before either kernel was vectorised the decoder's softmax took longer than both GEMMs of a head.
 
 /// Softmax of one row in place, with `blocked[i] != 0` counting as −∞ (probability exactly 0); equal to
 /// `softmaxInPlace`. At least one key must be open (a fully blocked row becomes NaN, as in PyTorch).
@@ -14,17 +12,9 @@
 public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: UnsafePointer<UInt8>?, count: Int) {
     // Blocked → −∞ as a select (vectorises; a branch would be mispredicted on half the keys).
     if let blocked { for i in 0..<count { row[i] = blocked[i] != 0 ? -Float.infinity : row[i] } }
-    let raw = UnsafeMutableRawPointer(row)
+    let maximum = rowMaximum(row, count: count)
     let vectors = count / 16
-    // The maximum in 16 lanes: a scalar `max` chain does not vectorise. The maximum is exact in any order.
-    var maxLanes = SIMD16<Float>(repeating: -.infinity)
-    for v in 0..<vectors {
-        let x = raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self)
-        maxLanes = maxLanes.replacing(with: x, where: x .> maxLanes)
-    }
-    var maximum = maxLanes.max()
-    for i in (vectors * 16)..<count { maximum = Swift.max(maximum, row[i]) }
-    // From here `softmaxInPlace`'s arithmetic: exponentials, the sum in 16 lanes, one reciprocal. A run of
+    // From here `softmaxInPlace`'s arithmetic (its maximum, exponentials and `divideBySum`). A run of
     // 16 blocked keys is written as zeros (what exp(−∞) gives) without computing them: a real mask hides
     // most of the image from most queries in long runs; on a random mask the test costs ~10 % of the pass.
     if let blocked {
@@ -40,12 +30,7 @@ public func maskedSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, blocked: Un
     } else {
         for i in 0..<count { row[i] = fastExp(row[i] - maximum) }
     }
-    var lanes = SIMD16<Float>(repeating: 0)
-    for v in 0..<vectors { lanes += raw.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Float>.self) }
-    var sum = lanes.sum()
-    for i in (vectors * 16)..<count { sum += row[i] }
-    let inverse = 1 / sum
-    for i in 0..<count { row[i] *= inverse }
+    divideBySum(row, count: count, into: row)
 }
 
 /// Whether none of the 16 bytes at `bytes` is zero (two 8-byte words, the classic has-zero-byte test).

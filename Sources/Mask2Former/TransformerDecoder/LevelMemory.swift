@@ -2,8 +2,9 @@
 // the keys' input (the same + the sine position code), made once per forward pass in one parallel pass.
 //
 // Why one pass: transposing the map, adding the level embedding, writing the position code and adding
-// it were four passes over `[HW, d]` (two of them serial); at 800×1088 (13 600 tokens at stride 8) they
-// took longer than the self-attention of all nine layers.
+// it were four passes over `[HW, d]`, and the addition was repeated by every layer (nine times for three
+// levels); at 800×1088 (13 600 tokens at stride 8) that took longer than the self-attention of all nine
+// layers.
 
 import TensorCore
 
