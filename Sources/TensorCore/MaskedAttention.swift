@@ -1,10 +1,10 @@
 // Multi-head attention on an already scaled query, optionally with a byte mask that blocks (query, key)
 // pairs: Mask2Former's masked cross-attention and its self-attention among the queries.
 //
-// Why beside `multiHeadAttention(scale: 1, blocked:)` (same floats): exponentials of blocked keys are
-// skipped in runs of 16 (a real mask hides most of the image from most queries, in long runs), and no
-// scratch or output is zero-filled first (at 100 × 2304 scores per head, 7 MB of memset per layer).
-// Before either kernel was vectorised the decoder's softmax took longer than both GEMMs of a head.
+// Exponentials of blocked keys are skipped in runs of 16 (a real mask hides most of the image from most
+// queries, in long runs), and no scratch or output is zero-filled first (at 100 × 2304 scores per head,
+// 7 MB of memset per layer). It replaced a general kernel (scale as a GEMM alpha, zero-filled scratch)
+// whose softmax took longer than both GEMMs of a head.
 
 /// Softmax of one row in place, with `blocked[i] != 0` counting as −∞ (probability exactly 0); equal to
 /// `softmaxInPlace`. At least one key must be open (a fully blocked row becomes NaN, as in PyTorch).
@@ -42,9 +42,8 @@ private func allSixteenNonzero(_ bytes: UnsafePointer<UInt8>) -> Bool {
     return ((low &- ones) & ~low & tops) | ((high &- ones) & ~high & tops) == 0
 }
 
-/// `multiHeadAttention(query: scaledQuery, key:, value:, heads:, scale: 1, blocked:, averageWeights:)`
-/// with the same results, faster. `scaledQuery [Nq, heads·hd]` (the 1/√hd already applied), `key`/`value
-/// [Nk, heads·hd]`, `blocked [Nq·Nk]` (1 = hidden; every row must leave at least one key open) or nil.
+/// Multi-head attention over already projected inputs: `scaledQuery [Nq, heads·hd]` (the 1/√hd already
+/// applied), `key`/`value [Nk, heads·hd]`, `blocked [Nq·Nk]` (1 = hidden; every row must leave at least one key open) or nil.
 ///
 /// Returns the concatenated head outputs `[Nq, heads·hd]` and, when `averageWeights` is set, the
 /// probabilities averaged over heads `[Nq, Nk]`.
