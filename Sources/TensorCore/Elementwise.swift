@@ -32,24 +32,6 @@ public func += (a: inout Tensor, b: Tensor) {
 }
 
 extension Tensor {
-    /// Adds `row` (length = last dimension) to every row.
-    public mutating func addRowVector(_ row: Tensor) {
-        let width = row.count
-        precondition(shape.last == width, "addRowVector: \(shape) + [\(width)]")
-        let rows = count / Swift.max(1, width)
-        withUnsafeMutableBufferPointer { xp in
-            row.withUnsafeBufferPointer { rp in
-                let x = SendablePointer(xp.baseAddress!), add = rp.baseAddress!
-                parallelFor(rows, minimumChunk: Swift.max(1, 16384 / Swift.max(1, width))) { range in
-                    for r in range {
-                        let base = x.pointer + r * width
-                        for c in 0..<width { base[c] += add[c] }
-                    }
-                }
-            }
-        }
-    }
-
     /// Multiplies every element by `factor`.
     public mutating func scale(by factor: Float) {
         withUnsafeMutableBufferPointer { xp in

@@ -120,8 +120,3 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         }
     }
 }
-
-/// The number of threads OpenBLAS uses, and the core type it detected (for benchmark reports).
-public var blasThreadCount: Int { Int(openblas_get_num_threads()) }
-public var blasCoreName: String { String(cString: openblas_get_corename()) }
-public func setBLASThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }

@@ -75,15 +75,10 @@ public final class PackedWeight: @unchecked Sendable {
             }
         }
     }
-
-    /// Bytes the packed copy occupies.
-    public var byteCount: Int {
-        maskscope_gemm_packed_count(Int32(isa.rawValue), outputs, inputs) * MemoryLayout<Float>.size
-    }
 }
 
 /// How `packedLinear` shares a product between the workers. Every element is summed in the same order
-/// whatever the split, so results are bit-identical across splits (KernelTests checks it).
+/// whatever the split, so results are bit-identical across splits (PackedGEMMTests checks it).
 public enum PackedGEMMSplit: Sendable, CaseIterable {
     /// Rows when there are at least two micro-kernel tiles of them per worker, else the weight's panels;
     /// small products on the calling thread.

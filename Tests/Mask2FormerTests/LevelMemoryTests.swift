@@ -14,8 +14,8 @@ struct LevelMemoryTests {
         var random = SeededRandom(seed: 44)
         let depth = 64, (height, width) = size
         let map = random.tensor([depth, height, width]), embedding = random.tensor([depth])
-        var values = tokens(fromMap: map)
-        values.addRowVector(embedding)
+        let embeddingRows = Tensor(shape: [height * width, depth], scalars: (0..<(height * width)).flatMap { _ in embedding.scalars })
+        let values = tokens(fromMap: map) + embeddingRows
         let keys = values + sinePositionEmbedding(height: height, width: width, featuresPerAxis: depth / 2)
         let memory = LevelMemory(map: map, levelEmbedding: embedding)
         #expect(memory.height == height && memory.width == width)
