@@ -31,49 +31,36 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> 
 /// and normalised while it is in L1 (a pre-norm block's residual add followed by the next
 /// sublayer's norm). The sums are the same as `+=` then `layerNorm`.
 public func addThenLayerNorm(_ x: inout Tensor, _ residual: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
-    precondition(x.shape == residual.shape, "addThenLayerNorm: \(x.shape) + \(residual.shape)")
-    let width = weight.count
-    precondition(x.shape.last == width && bias.count == width, "addThenLayerNorm: input \(x.shape), weight [\(width)]")
-    let rows = x.count / max(1, width)
-    return Tensor(shape: x.shape) { out in
-        x.withUnsafeMutableBufferPointer { xp in
-            residual.withUnsafeBufferPointer { rp in
-                weight.withUnsafeBufferPointer { wp in
-                    bias.withUnsafeBufferPointer { bp in
-                        let sum = SendablePointer(xp.baseAddress!), dst = SendablePointer(out.baseAddress!)
-                        let add = rp.baseAddress!, gamma = wp.baseAddress!, beta = bp.baseAddress!
-                        parallelFor(rows, minimumChunk: max(1, 16384 / max(1, width))) { range in
-                            for r in range {
-                                let row = sum.pointer + r * width, other = add + r * width
-                                for c in 0..<width { row[c] += other[c] }
-                                normalizeRow(row, into: dst.pointer + r * width, count: width, gamma: gamma, beta: beta, eps: eps)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+    let shape = x.shape
+    return Tensor(shape: shape) { out in
+        addRowsThenNormalize(&x, residual, weight: weight, bias: bias, eps: eps, into: out.baseAddress!, name: "addThenLayerNorm")
     }
 }
 
 /// `x = layerNorm(x + residual)` in place (a post-norm block's residual and norm) in one pass.
 public func layerNormOfSum(_ x: inout Tensor, adding residual: Tensor, weight: Tensor, bias: Tensor, eps: Float) {
-    precondition(x.shape == residual.shape, "layerNormOfSum: \(x.shape) + \(residual.shape)")
+    addRowsThenNormalize(&x, residual, weight: weight, bias: bias, eps: eps, into: nil, name: "layerNormOfSum")
+}
+
+/// The row loop of both: `x += residual`, then each row normalised into `destination`, or over
+/// itself when nil (the statistics are taken before the row is overwritten).
+private func addRowsThenNormalize(_ x: inout Tensor, _ residual: Tensor, weight: Tensor, bias: Tensor, eps: Float,
+                                  into destination: UnsafeMutablePointer<Float>?, name: String) {
+    precondition(x.shape == residual.shape, "\(name): \(x.shape) + \(residual.shape)")
     let width = weight.count
-    precondition(x.shape.last == width && bias.count == width, "layerNormOfSum: input \(x.shape), weight [\(width)]")
+    precondition(x.shape.last == width && bias.count == width, "\(name): input \(x.shape), weight [\(width)]")
     let rows = x.count / max(1, width)
     x.withUnsafeMutableBufferPointer { xp in
         residual.withUnsafeBufferPointer { rp in
             weight.withUnsafeBufferPointer { wp in
                 bias.withUnsafeBufferPointer { bp in
-                    let sum = SendablePointer(xp.baseAddress!)
+                    let sum = SendablePointer(xp.baseAddress!), dst = SendablePointer(destination ?? xp.baseAddress!)
                     let add = rp.baseAddress!, gamma = wp.baseAddress!, beta = bp.baseAddress!
                     parallelFor(rows, minimumChunk: max(1, 16384 / max(1, width))) { range in
                         for r in range {
                             let row = sum.pointer + r * width, other = add + r * width
                             for c in 0..<width { row[c] += other[c] }
-                            // In place: the statistics are taken before the row is overwritten.
-                            normalizeRow(row, into: row, count: width, gamma: gamma, beta: beta, eps: eps)
+                            normalizeRow(row, into: dst.pointer + r * width, count: width, gamma: gamma, beta: beta, eps: eps)
                         }
                     }
                 }
