@@ -19,23 +19,8 @@ public func sinePositionEmbedding(height: Int, width: Int, featuresPerAxis featu
 /// tensor, adding the row and copying it into the concatenation were three serial ones.
 func writeSinePositionEmbedding(height: Int, width: Int, featuresPerAxis features: Int,
                                 plus: UnsafePointer<Float>?, into destination: UnsafeMutablePointer<Float>) {
-    let scale = Float(2 * Double.pi)
-    let eps: Float = 1e-6
-    // dim_t[k] = 10000^(2·⌊k/2⌋ / F), in f32 as torch computes it.
-    let dimT: [Float] = (0..<features).map { k in
-        powf(10000, Float(2 * (k / 2)) / Float(features))
-    }
-    func codes(length: Int) -> [Float] {
-        let denominator = Float(length) + eps
-        return (0..<length).flatMap { i in
-            let embed = Float(i + 1) / denominator * scale
-            return (0..<features).map { k in
-                let value = embed / dimT[k]
-                return k % 2 == 0 ? sinf(value) : cosf(value)
-            }
-        }
-    }
-    let yCodes = codes(length: height), xCodes = codes(length: width)
+    let yCodes = sineAxisCodes(length: height, featuresPerAxis: features)
+    let xCodes = sineAxisCodes(length: width, featuresPerAxis: features)
     let out = SendablePointer(destination)
     yCodes.withUnsafeBufferPointer { yp in
         xCodes.withUnsafeBufferPointer { xp in
@@ -50,6 +35,26 @@ func writeSinePositionEmbedding(height: Int, width: Int, featuresPerAxis feature
                     }
                 }
             }
+        }
+    }
+}
+
+/// One axis of the code: for each of `length` positions, its F values (row-major `[length, F]`).
+/// The embedding is separable — channels 0..<F depend on y only, F..<2F on x only — so these two
+/// tables hold every value of it.
+func sineAxisCodes(length: Int, featuresPerAxis features: Int) -> [Float] {
+    let scale = Float(2 * Double.pi)
+    let eps: Float = 1e-6
+    // dim_t[k] = 10000^(2·⌊k/2⌋ / F), in f32 as torch computes it.
+    let dimT: [Float] = (0..<features).map { k in
+        powf(10000, Float(2 * (k / 2)) / Float(features))
+    }
+    let denominator = Float(length) + eps
+    return (0..<length).flatMap { i in
+        let embed = Float(i + 1) / denominator * scale
+        return (0..<features).map { k in
+            let value = embed / dimT[k]
+            return k % 2 == 0 ? sinf(value) : cosf(value)
         }
     }
 }

@@ -24,10 +24,9 @@ struct LevelMemory {
         height = map.shape[1]
         width = map.shape[2]
         let pixels = height * width, width = self.width
-        // The code is separable (channels 0..<d/2 depend on y only, d/2..<d on x only), so a column and
-        // a row of it hold every value: row y of the h × 1 code, row x of the 1 × w code.
-        let yCode = sinePositionEmbedding(height: height, width: 1, featuresPerAxis: half)
-        let xCode = sinePositionEmbedding(height: 1, width: width, featuresPerAxis: half)
+        // The sine code's two axis tables (`[h, d/2]` and `[w, d/2]`) hold every value of it.
+        let yCode = sineAxisCodes(length: height, featuresPerAxis: half)
+        let xCode = sineAxisCodes(length: width, featuresPerAxis: half)
         var positioned = Tensor(shape: [pixels, depth]) { _ in }
         values = Tensor(shape: [pixels, depth]) { valuesBuffer in
             positioned.withUnsafeMutableBufferPointer { positionedBuffer in
@@ -46,13 +45,13 @@ struct LevelMemory {
                                             let c1 = Swift.min(depth, c0 + block)
                                             for p in p0..<p1 {
                                                 let row = p * depth
-                                                // Channel c's code: y's row for c < d/2, x's row otherwise.
-                                                let yRow = yp.baseAddress! + (p / width) * depth
-                                                let xRow = xp.baseAddress! + (p % width) * depth
+                                                // Channel c's code: y's table for c < d/2, x's for the rest.
+                                                let yRow = yp.baseAddress! + (p / width) * half
+                                                let xRow = xp.baseAddress! + (p % width) * half
                                                 for c in c0..<c1 {
                                                     let value = mp[c * pixels + p] + ep[c]
                                                     out.pointer[row + c] = value
-                                                    keys.pointer[row + c] = value + (c < half ? yRow[c] : xRow[c])
+                                                    keys.pointer[row + c] = value + (c < half ? yRow[c] : xRow[c - half])
                                                 }
                                             }
                                         }
