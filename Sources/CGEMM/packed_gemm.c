@@ -145,26 +145,15 @@ static float *threadWorkspace(size_t floats) {
     pthread_setspecific(workspaceKey, data);
     return data;
 }
-#endif
 
 long maskscope_gemm_panel_width(int isa) {
-#if defined(__x86_64__)
     const Blocking *b = blocking(isa);
     return b ? b->width : 0;
-#else
-    (void)isa;
-    return 0;
-#endif
 }
 
 long maskscope_gemm_tile_rows(int isa) {
-#if defined(__x86_64__)
     const Blocking *b = blocking(isa);
     return b ? b->mr : 0;
-#else
-    (void)isa;
-    return 0;
-#endif
 }
 
 size_t maskscope_gemm_packed_count(int isa, long n, long k) {
@@ -173,26 +162,8 @@ size_t maskscope_gemm_packed_count(int isa, long n, long k) {
     return (size_t)((n + width - 1) / width) * (size_t)width * (size_t)k;
 }
 
-#if defined(__x86_64__)
-static void packActivations(const float *a, long lda, long valid, long mr, long depth, float *panel);
-#endif
-
-void maskscope_gemm_pack(int isa, const float *w, long n, long k, long ldw, float *packed) {
-    long width = maskscope_gemm_panel_width(isa);
-    if (width == 0) return;
-#if defined(__x86_64__)
-    // A panel is the transpose of `width` weight rows, as an activation micro-panel is of mr rows.
-    for (long p0 = 0; p0 < n; p0 += width) {
-        packActivations(w + p0 * ldw, ldw, n - p0 < width ? n - p0 : width, width, k, packed + (p0 / width) * width * k);
-    }
-#else
-    (void)w; (void)n; (void)k; (void)ldw; (void)packed;
-#endif
-}
-
 static long minimum(long a, long b) { return a < b ? a : b; }
 
-#if defined(__x86_64__)
 // `valid` rows of A (row stride lda), `depth` inputs each, into a micro-panel: for each input, the mr
 // rows' values side by side, zero past `valid`. Four rows at a time as 4 × 4 SSE transposes (every
 // x86-64 has SSE2): scalar copies cost a fifth of the narrow layers' time (Swin stage 1, 96 outputs),
@@ -227,12 +198,18 @@ static void packActivations(const float *a, long lda, long valid, long mr, long 
         }
     }
 }
-#endif
+void maskscope_gemm_pack(int isa, const float *w, long n, long k, long ldw, float *packed) {
+    long width = maskscope_gemm_panel_width(isa);
+    if (width == 0) return;
+    // A panel is the transpose of `width` weight rows, as an activation micro-panel is of mr rows.
+    for (long p0 = 0; p0 < n; p0 += width) {
+        packActivations(w + p0 * ldw, ldw, n - p0 < width ? n - p0 : width, width, k, packed + (p0 / width) * width * k);
+    }
+}
 
 int maskscope_gemm_packed(int isa, long n, long k,
                           const float *a, long lda, const float *packed, const float *bias,
                           float *c, long ldc, long m0, long m1, long p0, long p1) {
-#if defined(__x86_64__)
     const Blocking *b = blocking(isa);
     if (!b) return -1;
     const long mr = b->mr, width = b->width;
@@ -288,9 +265,20 @@ int maskscope_gemm_packed(int isa, long n, long k,
         }
     }
     return 0;
+}
+
 #else
+// Not x86-64: no kernel (PackedGEMM.isa is nil there, so linear layers use OpenBLAS and nothing calls these).
+long maskscope_gemm_panel_width(int isa) { (void)isa; return 0; }
+long maskscope_gemm_tile_rows(int isa) { (void)isa; return 0; }
+size_t maskscope_gemm_packed_count(int isa, long n, long k) { (void)isa; (void)n; (void)k; return 0; }
+void maskscope_gemm_pack(int isa, const float *w, long n, long k, long ldw, float *packed) {
+    (void)isa; (void)w; (void)n; (void)k; (void)ldw; (void)packed;
+}
+int maskscope_gemm_packed(int isa, long n, long k, const float *a, long lda, const float *packed, const float *bias,
+                          float *c, long ldc, long m0, long m1, long p0, long p1) {
     (void)isa; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)bias;
     (void)c; (void)ldc; (void)m0; (void)m1; (void)p0; (void)p1;
     return -1;
-#endif
 }
+#endif
